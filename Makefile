@@ -1,0 +1,81 @@
+# Dandang — two commands: `make run` (demo county on SQLite) and `make test` (every gate, SQLite
+# and PostgreSQL).  Everything installs into .venv from the pinned lock files in requirements/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/dandang
+PYTEST_WORKERS ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test install install-dev lint typecheck layers migrations-check openapi-check openapi \
+        pytest-sqlite pytest-postgres messages bench worker demo clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+$(VENV)/.base-installed: requirements/base.txt | $(PY)
+	$(UV) pip install --quiet --python $(PY) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(PY)
+	$(UV) pip install --quiet --python $(PY) -r requirements/base.txt -r requirements/dev.txt
+	touch $@ $(VENV)/.base-installed
+
+install: $(VENV)/.base-installed
+install-dev: $(VENV)/.dev-installed
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+
+## make run: migrate the embedded SQLite database, load the demo county if empty, serve :8000
+run: install messages
+	mkdir -p var
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py demo --if-empty
+	$(PY) manage.py demo_logins
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(PY) manage.py db_worker
+
+## make test: every gate, then pytest on SQLite and on PostgreSQL
+test: install-dev messages lint typecheck layers migrations-check openapi-check pytest-sqlite pytest-postgres
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy dandang config
+
+layers: install-dev
+	$(VENV)/bin/lint-imports
+
+migrations-check: install-dev
+	$(PY) manage.py makemigrations --check --dry-run -v 1
+
+openapi: install-dev
+	$(PY) manage.py export_openapi > docs/openapi.json
+
+openapi-check: install-dev
+	$(PY) manage.py export_openapi > var/openapi.generated.json 2>/dev/null || (mkdir -p var && $(PY) manage.py export_openapi > var/openapi.generated.json)
+	diff -u docs/openapi.json var/openapi.generated.json || (echo "docs/openapi.json is stale: run 'make openapi' and commit it" && exit 1)
+
+pytest-sqlite: install-dev
+	DATABASE_URL=sqlite:///var/test.sqlite3 $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgres_only and not browser" -p no:cacheprovider
+
+pytest-postgres: install-dev
+	DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+bench: install-dev
+	$(PY) -m bench
+
+demo: install
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py demo
+
+clean:
+	rm -rf var/test.sqlite3 var/openapi.generated.json .pytest_cache .mypy_cache .ruff_cache

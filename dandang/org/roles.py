@@ -1,0 +1,83 @@
+"""Roles (DESIGN.md "Jurisdiction") and what each may do.
+
+A capability is granted through a role held over an organization; the selectors turn the
+viewer's grants for a capability into a jurisdiction filter.  Later capabilities add their own
+entries to :data:`CAPABILITIES`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ORG_STAFF = "org_staff", _("Organization department staff")
+    COMMITTEE_MEMBER = "committee_member", _("Assessment committee member")
+    DISCIPLINE = "discipline", _("Discipline inspection")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
+    CADRE = "cadre", _("Cadre (self)")
+    PARTY_OFFICE = "party_office", _("Party office (burden office)")
+    ISSUING_DEPARTMENT = "issuing_department", _("Issuing department")
+    GRASSROOTS_REPORTER = "grassroots_reporter", _("Grassroots reporter")
+    TASK_COMMANDER = "task_commander", _("Task commander")
+    ASSESSMENT_TEAM = "assessment_team", _("Assessment team member")
+    CARE_OFFICER = "care_officer", _("Care officer")
+    COUNTY_LEADER = "county_leader", _("County leader (read-only overview)")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+
+
+class Cap:
+    ORG_VIEW = "org.view"
+    ORG_WRITE = "org.write"
+    CADRE_VIEW = "cadre.view"
+    CADRE_VIEW_ID_NUMBER = "cadre.view_id_number"
+    CADRE_WRITE = "cadre.write"
+    ROSTER_IMPORT = "roster.import"
+    GRANT_VIEW = "grant.view"
+    GRANT_WRITE = "grant.write"
+    AUDIT_VIEW = "audit.view"
+    RULEBOOK_PUBLISH = "rulebook.publish"
+
+
+_READ_ROLES = {
+    Role.ORG_STAFF,
+    Role.COMMITTEE_MEMBER,
+    Role.DISCIPLINE,
+    Role.UNIT_LEADER,
+    Role.COUNTY_LEADER,
+    Role.AUDITOR,
+    Role.CARE_OFFICER,
+    Role.TASK_COMMANDER,
+    Role.ASSESSMENT_TEAM,
+}
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Cap.ORG_VIEW: frozenset(
+        _READ_ROLES
+        | {
+            Role.PARTY_OFFICE,
+            Role.ISSUING_DEPARTMENT,
+            Role.GRASSROOTS_REPORTER,
+            Role.SECURITY_ADMIN,
+            Role.SYSTEM_ADMIN,
+        }
+    ),
+    Cap.ORG_WRITE: frozenset({Role.ORG_STAFF}),
+    Cap.CADRE_VIEW: frozenset(_READ_ROLES),
+    # National ID numbers are shown unmasked to organization-department staff only.
+    Cap.CADRE_VIEW_ID_NUMBER: frozenset({Role.ORG_STAFF}),
+    Cap.CADRE_WRITE: frozenset({Role.ORG_STAFF}),
+    Cap.ROSTER_IMPORT: frozenset({Role.ORG_STAFF}),
+    Cap.GRANT_VIEW: frozenset({Role.ORG_STAFF, Role.SECURITY_ADMIN, Role.AUDITOR}),
+    Cap.GRANT_WRITE: frozenset({Role.ORG_STAFF, Role.SECURITY_ADMIN}),
+    Cap.AUDIT_VIEW: frozenset({Role.AUDITOR, Role.AUDIT_ADMIN}),
+    Cap.RULEBOOK_PUBLISH: frozenset({Role.ORG_STAFF}),
+}
+
+
+def roles_with(capability: str) -> frozenset[str]:
+    return CAPABILITIES.get(capability, frozenset())

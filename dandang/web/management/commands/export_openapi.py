@@ -1,0 +1,20 @@
+"""Print the OpenAPI document of /api/v1/ (committed as docs/openapi.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import translation
+
+from dandang.web.api import api
+
+
+class Command(BaseCommand):
+    help = "Print the OpenAPI document of the JSON API."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with translation.override("en"):
+            schema = api.get_openapi_schema(path_prefix="/api/v1")
+        self.stdout.write(json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False))
