@@ -7,7 +7,6 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/dandang
 PYTEST_WORKERS ?= 2
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test install install-dev lint typecheck layers migrations-check openapi-check openapi \
         pytest-sqlite pytest-postgres messages bench worker demo clean

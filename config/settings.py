@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dandang.web.middleware.ApplicationErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dandang.core.context_processors.shell",
+                "dandang.org.context_processors.navigation",
             ],
         },
     },
@@ -113,7 +115,8 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    # The minimum length comes from the security rulebook (dandang/rulebooks/security.yaml).
+    {"NAME": "dandang.core.security_rules.RulebookMinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -121,9 +124,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Login lockout (django-axes): 5 failures lock the username from that address for 30 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.5
+# Login lockout (django-axes): after the security rulebook's failure limit the username is locked from
+# that address for its cool-off time (dandang/rulebooks/security.yaml; read at each login).
+AXES_FAILURE_LIMIT = "dandang.core.security_rules.login_failure_limit"
+AXES_COOLOFF_TIME = "dandang.core.security_rules.login_cooloff"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -165,3 +169,11 @@ LOGGING = {
 
 # The national rulebooks shipped with the code; validated at start-up.
 DANDANG_RULEBOOK_DIR = BASE_DIR / "dandang" / "rulebooks"
+
+# Roster import (dandang.org.importing): a larger file is refused as a whole — split it.
+DANDANG_IMPORT_MAX_ROWS = int(os.environ.get("DANDANG_IMPORT_MAX_ROWS", "100000"))
+DANDANG_IMPORT_MAX_BYTES = int(os.environ.get("DANDANG_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+
+# Tasks that `manage.py run_periodic_tasks` enqueues (run it daily from cron or a systemd timer;
+# `manage.py db_worker` executes them).  Each is idempotent.
+DANDANG_PERIODIC_TASKS = ["dandang.org.tasks.holiday_table_check"]

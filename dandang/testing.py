@@ -128,6 +128,20 @@ def build_world() -> World:
             org = w.orgs[f"{key}-bureau"] if role == Role.UNIT_LEADER else w.orgs[key]
             services.role_grant_create(actor=None, user=user, role=role, organization=org)
             w.users[name] = user
+    # One user for each remaining role, over county A only (the jurisdiction matrix needs every role).
+    roles_a = {
+        "committee_a": Role.COMMITTEE_MEMBER,
+        "party_office_a": Role.PARTY_OFFICE,
+        "issuing_a": Role.ISSUING_DEPARTMENT,
+        "commander_a": Role.TASK_COMMANDER,
+        "team_a": Role.ASSESSMENT_TEAM,
+        "care_a": Role.CARE_OFFICER,
+        "audit_admin_a": Role.AUDIT_ADMIN,
+    }
+    for name, role in roles_a.items():
+        user = services.user_create(actor=None, username=name, password="pw-" + name, display_name=name)
+        services.role_grant_create(actor=None, user=user, role=role, organization=w.orgs["A"])
+        w.users[name] = user
     w.users["staff_city"] = services.user_create(actor=None, username="staff_city", password="pw-staff_city")
     services.role_grant_create(actor=None, user=w.users["staff_city"], role=Role.ORG_STAFF, organization=city)
     w.users["cadre_a1"] = services.user_create(
@@ -140,3 +154,17 @@ def build_world() -> World:
 def fresh(obj: Any) -> Any:
     """The object re-read from the database (to assert that nothing changed)."""
     return type(obj).objects.get(pk=obj.pk)
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every table of every installed model, in one query — to assert that
+    a refused action changed nothing."""
+    from django.apps import apps
+    from django.db import connection
+
+    tables = sorted({m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.managed})
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {quote(t)}" for t in tables)  # noqa: S608 - table names
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(cursor.fetchall())

@@ -1,15 +1,24 @@
 """Decision records: every kernel result is stored with its inputs, the rulebook version, the
-rules fired, the outcome and the explanation in every language (DESIGN.md "Rulebooks")."""
+rules fired, the outcome and the explanation in every language (DESIGN.md "Rulebooks"), so that a
+decision made in 2026 can be re-explained in 2031 even after the rulebook has moved on."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dandang.core.audit import to_json_value
+from dandang.core.errors import ValidationFailed
 from dandang.core.models import DecisionRecord
 from dandang.core.rulebooks import Rulebook
+
+
+def decision_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
 
 
 @transaction.atomic
@@ -25,7 +34,22 @@ def decision_record_create(
     subject_type: str = "",
     subject_id: Any = "",
 ) -> DecisionRecord:
-    """Store a kernel's decision.  The caller's service audits the decision it makes from it."""
+    """Store a kernel's decision.  The explanation must be given in every language of the
+    deployment (the record is read years later by whoever asks).  The caller's service audits the
+    decision it makes from it."""
+    detail: dict[str, list[str]] = {}
+    missing = [code for code in decision_languages() if not str(explanation.get(code, "")).strip()]
+    if missing:
+        detail["explanation"] = [
+            gettext("The explanation is missing in: %(languages)s.") % {"languages": ", ".join(missing)}
+        ]
+    if not kernel.strip():
+        detail["kernel"] = [gettext("Name the kernel that decided.")]
+    for field, value in (("inputs", inputs), ("outcome", outcome)):
+        if value is None:
+            detail[field] = [gettext("A decision record needs its %(field)s.") % {"field": field}]
+    if detail:
+        raise ValidationFailed(_("Some fields are not valid."), detail=detail)
     return DecisionRecord.objects.create(
         kernel=kernel,
         subject_type=subject_type,
@@ -33,8 +57,8 @@ def decision_record_create(
         inputs=to_json_value(inputs),
         rulebook_id=rulebook.id,
         rulebook_version=rulebook.version,
-        fired=list(fired),
+        fired=[str(rule) for rule in fired],
         outcome=to_json_value(outcome),
-        explanation=dict(explanation),
+        explanation={code: str(text) for code, text in explanation.items()},
         created_by=actor if getattr(actor, "pk", None) else None,
     )

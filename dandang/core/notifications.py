@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -75,7 +75,10 @@ def notification_send(
 
 
 def inbox(viewer: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(user_id=viewer.pk).order_by("read_at", "-created_at")
+    # Unread first (NULL read_at: spelled out, SQLite and PostgreSQL sort NULLs differently), newest first.
+    qs = Notification.objects.filter(user_id=viewer.pk).order_by(
+        F("read_at").desc(nulls_first=True), "-created_at", "-id"
+    )
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs

@@ -19,16 +19,18 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from dandang.core.audit import GLOBAL_PARTITION, audit_record
-from dandang.core.errors import NotFound, ValidationFailed
+from dandang.core.audit import GLOBAL_PARTITION, audit_record, to_json_value
+from dandang.core.errors import Conflict, NotFound, ValidationFailed
 from dandang.core.models import PublishedRulebook
+
+DOCUMENT = "(document)"
 
 
 class RulebookHeader(BaseModel):
@@ -62,39 +64,70 @@ class Rulebook:
     source: str
     content: Any  # the validated pydantic model of the rulebook's schema
     raw: dict[str, Any]
-    origin: str  # "shipped" or the published organization code or "deployment"
+    origin: str  # "shipped", "deployment" or the code of the publishing organization
 
     @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML silently keeps the last of two equal keys; a rulebook with a duplicated key is
+    almost always a copy-and-paste mistake, so it is refused."""
+
+
+def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _value in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
 def _problems(exc: PydanticValidationError, prefix: str = "") -> list[tuple[str, str]]:
     out = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"])
-        out.append((f"{prefix}{key}" if key else prefix.rstrip(".") or "(document)", err["msg"]))
+        out.append((f"{prefix}{key}" if key else prefix.rstrip(".") or DOCUMENT, err["msg"]))
     return out
 
 
 def parse_rulebook(document: Any, *, source: str, origin: str = "shipped") -> Rulebook:
-    """Validate a rulebook document (already parsed from YAML or JSON)."""
+    """Validate a rulebook document (already parsed from YAML or JSON).  Every problem is
+    collected — of the frame and of the content — so one run names them all."""
     if not isinstance(document, dict):
-        raise RulebookError(
-            source, [("(document)", "a rulebook is a mapping with id, version, schema, title, content")]
-        )
+        raise RulebookError(source, [(DOCUMENT, "a rulebook is a mapping with id, version, schema, title, content")])
+    problems: list[tuple[str, str]] = []
+    header: RulebookHeader | None = None
     try:
         header = RulebookHeader.model_validate(document)
     except PydanticValidationError as exc:
-        raise RulebookError(source, _problems(exc)) from None
-    try:
-        schema = import_string(header.schema_)
-    except ImportError:
-        raise RulebookError(source, [("schema", f"cannot import {header.schema_}")]) from None
-    try:
-        content = schema.model_validate(header.content)
-    except PydanticValidationError as exc:
-        raise RulebookError(source, _problems(exc, "content.")) from None
+        problems.extend(_problems(exc))
+    schema_path = document.get("schema")
+    schema: Any = None
+    if isinstance(schema_path, str) and schema_path:
+        try:
+            schema = import_string(schema_path)
+        except ImportError:
+            problems.append(("schema", f"cannot import {schema_path}"))
+        else:
+            if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+                problems.append(("schema", f"{schema_path} is not a pydantic model"))
+                schema = None
+    content: Any = None
+    raw_content = document.get("content")
+    if schema is not None and isinstance(raw_content, dict):
+        try:
+            content = schema.model_validate(raw_content)
+        except PydanticValidationError as exc:
+            problems.extend(_problems(exc, "content."))
+    if problems or header is None:
+        raise RulebookError(source, problems)
     return Rulebook(
         id=header.id,
         version=header.version,
@@ -106,23 +139,33 @@ def parse_rulebook(document: Any, *, source: str, origin: str = "shipped") -> Ru
     )
 
 
-def load_rulebook_file(path: Path) -> Rulebook:
+def load_rulebook_text(text: str, *, source: str) -> Any:
+    """Parse YAML (JSON is a subset of it) into a document, or raise :class:`RulebookError`
+    naming the line."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(document)"
-        raise RulebookError(str(path), [(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from None
-    except OSError as exc:
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else DOCUMENT
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulebookError(source, [(where, f"not valid YAML: {problem}")]) from None
+
+
+def load_rulebook_file(path: Path) -> Rulebook:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise RulebookError(str(path), [("(file)", str(exc))]) from None
-    return parse_rulebook(document, source=str(path))
+    return parse_rulebook(load_rulebook_text(text, source=str(path)), source=str(path))
 
 
 @cache
-def shipped_rulebooks() -> dict[str, Rulebook]:
-    directory = Path(settings.DANDANG_RULEBOOK_DIR)
+def _shipped_in(directory: str) -> dict[str, Rulebook]:
+    root = Path(directory)
+    if not root.is_dir():
+        raise RulebookError(directory, [("(directory)", "the rulebook directory does not exist")])
     books: dict[str, Rulebook] = {}
-    for path in sorted(directory.glob("*.yaml")):
+    for path in sorted(root.glob("*.yaml")):
         book = load_rulebook_file(path)
         if book.id in books:
             raise RulebookError(str(path), [("id", f"rulebook {book.id} is shipped twice")])
@@ -130,7 +173,17 @@ def shipped_rulebooks() -> dict[str, Rulebook]:
     return books
 
 
+def shipped_rulebooks() -> dict[str, Rulebook]:
+    """The national rulebooks of ``settings.DANDANG_RULEBOOK_DIR`` (read once per directory)."""
+    return _shipped_in(str(settings.DANDANG_RULEBOOK_DIR))
+
+
+def rulebook_cache_clear() -> None:
+    _shipped_in.cache_clear()
+
+
 def validate_shipped_rulebooks() -> None:
+    """Called at start-up (``CoreConfig.ready``): a broken file stops the process."""
     try:
         shipped_rulebooks()
     except RulebookError as exc:
@@ -146,19 +199,23 @@ def shipped_rulebook(rulebook_id: str) -> Rulebook:
 
 def _from_published(row: PublishedRulebook) -> Rulebook:
     origin = row.organization.code if row.organization is not None else "deployment"
-    return parse_rulebook(row.content, source=f"{row.rulebook_id}@{row.version}", origin=origin)
+    return parse_rulebook(row.content, source=row.ref, origin=origin)
 
 
 def rulebook_effective(rulebook_id: str, organization: Any = None) -> Rulebook:
-    """The version in force for ``organization`` (system-level; no viewer)."""
+    """The version in force for ``organization``: the newest version published for it or its
+    nearest ancestor, else the newest deployment-wide version, else the shipped file.
+    System-level (no viewer): rulebooks are not confidential."""
     shipped = shipped_rulebook(rulebook_id)
     rows = PublishedRulebook.objects.filter(rulebook_id=rulebook_id).select_related("organization")
     if organization is not None:
         codes = organization.path.strip("/").split("/")
+        newest: dict[str, PublishedRulebook] = {}
+        for candidate in rows.filter(organization__code__in=codes).order_by("version"):
+            newest[candidate.organization.code] = candidate  # type: ignore[union-attr]
         for code in reversed(codes):
-            row = rows.filter(organization__code=code).order_by("-version").first()
-            if row is not None:
-                return _from_published(row)
+            if code in newest:
+                return _from_published(newest[code])
     row = rows.filter(organization__isnull=True).order_by("-version").first()
     if row is not None:
         return _from_published(row)
@@ -173,40 +230,54 @@ def rulebook_versions(rulebook_id: str) -> list[PublishedRulebook]:
     )
 
 
+def _invalid(problems: list[tuple[str, str]]) -> ValidationFailed:
+    detail: dict[str, list[str]] = {}
+    for key, problem in problems:
+        detail.setdefault(key, []).append(problem)
+    return ValidationFailed(_("The rulebook does not validate."), detail=detail)
+
+
 @transaction.atomic
 def rulebook_publish(
-    *, actor: Any, document: dict[str, Any], organization: Any = None, source_name: str = "", note: str = ""
+    *, actor: Any, document: Any, organization: Any = None, source_name: str = "", note: str = ""
 ) -> PublishedRulebook:
     """Publish ``document`` as the next version of its rulebook for ``organization`` (or the whole
-    deployment when None).  The version number is assigned here; the document's own is ignored.
-    Callers check the actor's right to publish for ``organization``."""
-    if not isinstance(document, dict) or "id" not in document:
-        raise ValidationFailed(_("The rulebook document has no id."))
-    shipped = shipped_rulebook(str(document["id"]))
-    latest = (
-        PublishedRulebook.objects.select_for_update().filter(rulebook_id=shipped.id).aggregate(v=Max("version"))["v"]
-    )
+    deployment when None).  Versions are numbered across the rulebook, after the shipped one; the
+    document's own ``version`` is ignored.  Rows are only ever inserted: a published version is
+    never edited (DESIGN.md "Rulebooks").  Callers check the actor's right to publish for
+    ``organization``."""
+    if not isinstance(document, dict):
+        raise _invalid([(DOCUMENT, str(_("A rulebook is a mapping with id, schema, title and content.")))])
+    if not isinstance(document.get("id"), str) or not document["id"]:
+        raise _invalid([("id", str(_("The rulebook document has no id.")))])
+    shipped = shipped_rulebook(document["id"])
+    # Plain JSON (dates as ISO strings, keys as strings): what is hashed is what is stored.
+    candidate = to_json_value(document)
+    latest = PublishedRulebook.objects.filter(rulebook_id=shipped.id).aggregate(v=Max("version"))["v"]
     version = max(latest or 0, shipped.version) + 1
-    candidate = {**document, "version": version}
+    candidate["version"] = version
     try:
         book = parse_rulebook(candidate, source=source_name or f"{shipped.id}@{version}")
     except RulebookError as exc:
-        raise ValidationFailed(
-            _("The rulebook does not validate."), detail={key: [problem] for key, problem in exc.problems}
-        ) from None
-    if book.raw.get("schema") != shipped.raw.get("schema"):
-        raise ValidationFailed(_("A rulebook override must keep the schema of the rulebook it replaces."))
-    text = json.dumps(candidate, sort_keys=True, ensure_ascii=False)
-    row = PublishedRulebook.objects.create(
-        rulebook_id=book.id,
-        version=version,
-        organization=organization,
-        content=candidate,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        source_name=source_name,
-        note=note,
-        published_by=actor if getattr(actor, "pk", None) else None,
-    )
+        raise _invalid(exc.problems) from None
+    if candidate.get("schema") != shipped.raw.get("schema"):
+        raise _invalid([("schema", str(_("An override must keep the schema of the rulebook it replaces.")))])
+    text = json.dumps(candidate, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    try:
+        with transaction.atomic():
+            row = PublishedRulebook.objects.create(
+                rulebook_id=book.id,
+                version=version,
+                organization=organization,
+                content=candidate,
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                source_name=source_name[:200],
+                note=note,
+                published_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        # Two publications raced for the same version number; the unique constraint let one win.
+        raise Conflict(_("Another version of this rulebook was published at the same time; try again.")) from None
     audit_record(
         actor=actor,
         action="rulebook.publish",

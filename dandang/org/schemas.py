@@ -1,4 +1,9 @@
-"""API schemas of the org app: one input and one output schema per operation."""
+"""API schemas of the org app: one input and one output schema per operation.
+
+Input schemas forbid unknown fields, so that a misspelt field in a PATCH is a 422 rather than a
+silent no-op.  Choice fields use the models' choices, so that the OpenAPI document lists the
+allowed values.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,42 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
+
+from dandang.org.models import Cadre, Organization, Tenure
+from dandang.org.roles import Role
+
+
+class InSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def unset(**kwargs: Any) -> Any:
+    """A PATCH field: absent means unchanged; an explicit null is refused (422) by its type."""
+    return Field(default=None, json_schema_extra=_drop_default, **kwargs)
 
 
 class ErrorOut(Schema):
-    code: str
-    message: str
-    detail: Any = None
+    """Every error of the API has this shape."""
+
+    code: str = Field(
+        description="Stable machine-readable code: malformed_json, unsupported_content_type, request_too_large, "
+        "unauthenticated, csrf_failed, forbidden, not_found, conflict, invalid."
+    )
+    message: str = Field(description="A sentence for people, in the caller's language (Accept-Language).")
+    detail: Any = Field(default=None, description="For `invalid`: an object mapping each field to its messages.")
+
+
+class PageIn(Schema):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+# --- organizations -------------------------------------------------------------------------
 
 
 class OrganizationOut(Schema):
@@ -22,27 +56,40 @@ class OrganizationOut(Schema):
     parent_id: int | None
     path: str
     depth: int
-    level: str
-    kind: str
+    level: Organization.Level
+    kind: Organization.Kind
     staff_size: int
     sector: str
 
 
-class OrganizationCreateIn(Schema):
+class OrganizationFilter(PageIn):
+    q: str = Field(default="", max_length=100, description="Part of the name, or the start of the code.")
+    parent_id: int | None = None
+
+
+class OrganizationPage(Schema):
+    count: int
+    items: list[OrganizationOut]
+
+
+class OrganizationCreateIn(InSchema):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=100)
     parent_id: int
-    level: str
-    kind: str
-    staff_size: int = Field(default=0, ge=0)
+    level: Organization.Level
+    kind: Organization.Kind
+    staff_size: int = Field(default=0, ge=0, le=2_000_000_000)
     sector: str = Field(default="", max_length=64)
 
 
-class OrganizationUpdateIn(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    kind: str | None = None
-    staff_size: int | None = Field(default=None, ge=0)
-    sector: str | None = Field(default=None, max_length=64)
+class OrganizationUpdateIn(InSchema):
+    name: str = unset(min_length=1, max_length=100)
+    kind: Organization.Kind = unset()
+    staff_size: int = unset(ge=0, le=2_000_000_000)
+    sector: str = unset(max_length=64)
+
+
+# --- posts ---------------------------------------------------------------------------------
 
 
 class PostOut(Schema):
@@ -54,7 +101,16 @@ class PostOut(Schema):
     is_hardship: bool
 
 
-class PostCreateIn(Schema):
+class PostFilter(PageIn):
+    organization_id: int | None = None
+
+
+class PostPage(Schema):
+    count: int
+    items: list[PostOut]
+
+
+class PostCreateIn(InSchema):
     organization_id: int
     title: str = Field(min_length=1, max_length=100)
     is_leading: bool = False
@@ -62,11 +118,14 @@ class PostCreateIn(Schema):
     is_hardship: bool = False
 
 
-class PostUpdateIn(Schema):
-    title: str | None = Field(default=None, min_length=1, max_length=100)
-    is_leading: bool | None = None
-    rank: str | None = Field(default=None, max_length=64)
-    is_hardship: bool | None = None
+class PostUpdateIn(InSchema):
+    title: str = unset(min_length=1, max_length=100)
+    is_leading: bool = unset()
+    rank: str = unset(max_length=64)
+    is_hardship: bool = unset()
+
+
+# --- cadres --------------------------------------------------------------------------------
 
 
 class CadreOut(Schema):
@@ -74,10 +133,10 @@ class CadreOut(Schema):
     name: str
     name_pinyin: str
     name_initials: str
-    gender: str
+    gender: Cadre.Gender
     birth_date: dt.date
     ethnicity: str
-    education: str
+    education: Cadre.Education
     party_join_date: dt.date | None
     id_number: str = Field(
         description="Masked (330102********1234) unless the caller is organization-department staff."
@@ -86,25 +145,40 @@ class CadreOut(Schema):
     post_id: int | None
 
 
-class CadreCreateIn(Schema):
+class CadreFilter(PageIn):
+    q: str = Field(default="", max_length=50, description="Name, pinyin or pinyin initials.")
+    organization_id: int | None = Field(
+        default=None, description="Only cadres in this organization and beneath it (404 when outside)."
+    )
+
+
+class CadrePage(Schema):
+    count: int
+    items: list[CadreOut]
+
+
+class CadreCreateIn(InSchema):
     name: str = Field(min_length=1, max_length=50)
-    gender: str
+    gender: Cadre.Gender
     birth_date: dt.date
     ethnicity: str = Field(min_length=1, max_length=32)
-    education: str
-    id_number: str = Field(min_length=1, max_length=18)
+    education: Cadre.Education
+    id_number: str = Field(min_length=1, max_length=18, description="GB 11643: 17 digits and a check character.")
     organization_id: int
     party_join_date: dt.date | None = None
 
 
-class CadreUpdateIn(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=50)
-    gender: str | None = None
-    birth_date: dt.date | None = None
-    ethnicity: str | None = Field(default=None, min_length=1, max_length=32)
-    education: str | None = None
-    id_number: str | None = Field(default=None, min_length=1, max_length=18)
-    party_join_date: dt.date | None = None
+class CadreUpdateIn(InSchema):
+    name: str = unset(min_length=1, max_length=50)
+    gender: Cadre.Gender = unset()
+    birth_date: dt.date = unset()
+    ethnicity: str = unset(min_length=1, max_length=32)
+    education: Cadre.Education = unset()
+    id_number: str = unset(min_length=1, max_length=18)
+    party_join_date: dt.date | None = Field(default=None, description="null clears it.")
+
+
+# --- tenures -------------------------------------------------------------------------------
 
 
 class TenureOut(Schema):
@@ -114,41 +188,58 @@ class TenureOut(Schema):
     organization_id: int
     start: dt.date
     end: dt.date | None
-    start_reason: str
-    end_reason: str
+    start_reason: Tenure.Reason
+    end_reason: Tenure.Reason | None = Field(description="null while the tenure is open.")
 
 
-class TenureCreateIn(Schema):
+class TenureFilter(PageIn):
+    cadre_id: int | None = None
+
+
+class TenurePage(Schema):
+    count: int
+    items: list[TenureOut]
+
+
+class TenureCreateIn(InSchema):
     cadre_id: int
     post_id: int
     start: dt.date
-    reason: str
-    end_previous: bool = True
+    reason: Tenure.Reason
+    end_previous: bool = Field(default=True, description="End the cadre's open tenures the day before (a transfer).")
 
 
-class TenureUpdateIn(Schema):
-    start: dt.date | None = None
-    end: dt.date | None = None
-    start_reason: str | None = None
-    end_reason: str | None = None
+class TenureUpdateIn(InSchema):
+    start: dt.date = unset()
+    end: dt.date | None = Field(default=None, description="null reopens the tenure.")
+    start_reason: Tenure.Reason = unset()
+    end_reason: Tenure.Reason = unset(description="Required when the tenure ends.")
+
+
+# --- role grants ---------------------------------------------------------------------------
 
 
 class RoleGrantOut(Schema):
     id: int
     username: str
-    role: str
+    role: Role
     organization_id: int
     include_descendants: bool
     revoked: bool
 
 
-class RoleGrantCreateIn(Schema):
+class RoleGrantPage(Schema):
+    count: int
+    items: list[RoleGrantOut]
+
+
+class RoleGrantCreateIn(InSchema):
     username: str = Field(min_length=1, max_length=150)
-    role: str
+    role: Role
     organization_id: int
     include_descendants: bool = True
 
 
-class RoleGrantUpdateIn(Schema):
+class RoleGrantUpdateIn(InSchema):
     include_descendants: bool | None = None
-    revoke: bool = False
+    revoke: bool = Field(default=False, description="Revoke the grant (it is kept, never deleted).")

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
+from django.db import connections
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.utils.translation import gettext_lazy as _
 
 from dandang.core.errors import NotFound, PermissionDenied
-from dandang.org.models import Cadre, Organization, Post, RoleGrant, Tenure, User
+from dandang.org.models import ApiToken, Cadre, Organization, Post, RoleGrant, Tenure, User
 from dandang.org.roles import Cap, Role, roles_with
 
 _GRANTS_CACHE = "_dandang_grants"
@@ -192,7 +195,7 @@ def cadre_search(
             low = q.lower()
             qs = qs.filter(Q(name_initials__startswith=low) | Q(name_pinyin__startswith=low))
         else:
-            qs = qs.filter(name__contains=q)
+            qs = _name_contains(qs, q)
     if organization is not None:
         qs = qs.filter(org_path__startswith=organization.path)
     if gender:
@@ -202,6 +205,23 @@ def cadre_search(
     if leading is not None:
         qs = qs.filter(post__is_leading=leading)
     return qs.order_by("org_path", "name", "id")
+
+
+def _name_contains(qs: QuerySet[Cadre], q: str) -> QuerySet[Cadre]:
+    """The cadres whose name contains ``q``.  On PostgreSQL the condition "the name holds every
+    character of ``q``" is added: implied by the substring match, but answered by the GIN index on
+    the name's characters (org migration 0002), so that a search for 王 reads the matching rows
+    instead of scanning a province's roster.  For one character the two conditions are the same
+    and the index's alone is used (stating both makes the planner believe matches twice as rare
+    and choose a plan that sorts every match)."""
+    contains = qs.filter(name__contains=q)
+    if connections[qs.db].vendor != "postgresql":
+        return contains
+    array = ArrayField(TextField())
+    name_chars = Func(F("name"), template="string_to_array(%(expressions)s, NULL)", output_field=array)
+    chars = sorted({c for c in q if not c.isspace()})
+    holds = DataContains(name_chars, Value(chars, output_field=array))
+    return qs.filter(holds) if len(q) == 1 else contains.filter(holds)
 
 
 def can_view_id_number(viewer: Any, cadre: Cadre) -> bool:
@@ -266,3 +286,27 @@ def user_by_username(username: str) -> User:
         return User.objects.get(username=username)
     except User.DoesNotExist:
         raise NotFound(_("User not found.")) from None
+
+
+# --- API tokens ----------------------------------------------------------------------------
+
+
+def api_token_user(key: str) -> User | None:
+    """System-level: the active user an API token secret belongs to, or None (unknown, revoked,
+    or the account disabled).  Only a hash of the secret is compared."""
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return row.user if row is not None else None
+
+
+def api_token_by_name(username: str, name: str) -> ApiToken:
+    """System-level (management commands): a user's active token by its name."""
+    try:
+        return ApiToken.objects.select_related("user").get(
+            user__username=username, name=name.strip(), revoked_at__isnull=True
+        )
+    except ApiToken.DoesNotExist:
+        raise NotFound(_("%(user)s has no active token named %(name)s.") % {"user": username, "name": name}) from None

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from dandang.core.audit import GLOBAL_PARTITION, audit_record
 from dandang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -53,40 +54,94 @@ def partition_for(org: Organization | None) -> str:
     return org.audit_partition if org is not None else GLOBAL_PARTITION
 
 
+# Surnames whose reading differs from the character's common reading (曾 is zeng as a surname,
+# not ceng); pypinyin reads characters by their common use, so the surname is read here.
+SURNAME_READINGS: dict[str, list[str]] = {
+    "万俟": ["mo", "qi"],
+    "尉迟": ["yu", "chi"],
+    "长孙": ["zhang", "sun"],
+    "澹台": ["tan", "tai"],
+    "曾": ["zeng"],
+    "单": ["shan"],
+    "解": ["xie"],
+    "查": ["zha"],
+    "仇": ["qiu"],
+    "区": ["ou"],
+    "朴": ["piao"],
+    "乐": ["yue"],
+    "覃": ["qin"],
+    "缪": ["miao"],
+    "翟": ["zhai"],
+    "盖": ["ge"],
+    "召": ["shao"],
+    "繁": ["po"],
+    "秘": ["bi"],
+    "员": ["yun"],
+    "折": ["she"],
+    "种": ["chong"],
+    "谌": ["chen"],
+    "宓": ["mi"],
+    "隗": ["wei"],
+    "重": ["chong"],
+    "牟": ["mou"],
+    "黑": ["he"],
+    "瞿": ["qu"],
+    "冼": ["xian"],
+    "句": ["gou"],
+    "阚": ["kan"],
+}
+
+
 def pinyin_of(name: str) -> tuple[str, str]:
-    """Full pinyin and initials, lower case, without spaces: 张伟军 → ("zhangweijun", "zwj")."""
-    full = "".join(lazy_pinyin(name, errors="ignore")).lower()
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
-    return full, initials
+    """Full pinyin and initials, lower case, without spaces: 张伟军 → ("zhangweijun", "zwj");
+    the surname is read as a surname (曾国强 → "zengguoqiang", "zgq")."""
+    syllables: list[str] = []
+    rest = name
+    for surname in (name[:2], name[:1]):
+        if surname and surname in SURNAME_READINGS:
+            syllables = list(SURNAME_READINGS[surname])
+            rest = name[len(surname) :]
+            break
+    syllables += [s.lower() for s in lazy_pinyin(rest, errors="ignore")]
+    syllables = [s for s in syllables if s]
+    return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+def organization_tree_problem(*, code: str, level: str, parent: Organization | None) -> tuple[str, Promise] | None:
+    """Why an organization ``code`` at ``level`` cannot sit under ``parent``, as (field, message);
+    None when it can.  Shared by :func:`organization_create` and the roster import."""
+    if "/" in code:
+        return "code", _("A code may not contain “/”.")
+    if parent is not None and level not in _CHILD_LEVELS.get(parent.level, set()):
+        return "level", _("This level cannot sit under an organization of that level.")
+    return None
+
+
+def organization_tree_fields(*, code: str, level: str, parent: Organization | None) -> tuple[str, int, str]:
+    """The materialized ``(path, depth, audit_partition)`` of an organization ``code`` at ``level``
+    under ``parent``.  ``parent`` may be unsaved (the roster import places a whole subtree from one
+    file before writing it); only its path, depth, level and partition are read."""
+    if parent is None:
+        path, depth = f"{code}/", 0
+    else:
+        path, depth = f"{parent.path}{code}/", parent.depth + 1
+    if level in _PARTITION_LEVELS and (parent is None or parent.level != level):
+        # Each county-level (or higher) organization with its own level heads a chain; departments
+        # of a county share their county's chain.
+        partition = code
+    else:
+        partition = parent.audit_partition if parent is not None else code
+    return path, depth, partition
 
 
 def _computed_tree_fields(org: Organization) -> None:
-    parent = org.parent
-    if "/" in org.code:
-        raise ValidationFailed(
-            _("Some fields are not valid."), detail={"code": [str(_("A code may not contain “/”."))]}
-        )
-    if parent is None:
-        org.path = f"{org.code}/"
-        org.depth = 0
-    else:
-        allowed = _CHILD_LEVELS.get(parent.level, set())
-        if org.level not in allowed:
-            raise ValidationFailed(
-                _("Some fields are not valid."),
-                detail={"level": [str(_("This level cannot sit under an organization of that level."))]},
-            )
-        org.path = f"{parent.path}{org.code}/"
-        org.depth = parent.depth + 1
-    if org.level in _PARTITION_LEVELS:
-        # Each county-level (or higher) organization with its own level heads a chain; departments
-        # of a county share their county's chain.
-        if parent is not None and parent.level == org.level:
-            org.audit_partition = parent.audit_partition
-        else:
-            org.audit_partition = org.code
-    else:
-        org.audit_partition = parent.audit_partition if parent is not None else org.code
+    problem = organization_tree_problem(code=org.code, level=org.level, parent=org.parent)
+    if problem is not None:
+        field, message = problem
+        raise ValidationFailed(_("Some fields are not valid."), detail={field: [str(message)]})
+    org.path, org.depth, org.audit_partition = organization_tree_fields(
+        code=org.code, level=org.level, parent=org.parent
+    )
 
 
 @transaction.atomic
@@ -117,8 +172,14 @@ def organization_create(
         sector=sector.strip(),
     )
     _computed_tree_fields(org)
+    if Organization.objects.filter(code=org.code).exists():
+        raise Conflict(_("An organization with this code already exists."))
     clean_or_fail(org)
-    org.save()
+    try:
+        with transaction.atomic():
+            org.save()
+    except IntegrityError:
+        raise Conflict(_("An organization with this code already exists.")) from None
     audit_record(
         actor=actor,
         action="organization.create",
@@ -215,28 +276,34 @@ def post_update(*, actor: User | None, post: Post, **changes: Any) -> Post:
     return locked
 
 
-def _check_id_number(value: str) -> str:
-    """GB 11643 national ID: 17 digits and a check character (0-9 or X)."""
-    value = value.strip().upper()
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    checks = "10X98765432"
-    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
-        raise ValidationFailed(
-            _("Some fields are not valid."),
-            detail={"id_number": [str(_("A national ID number has 18 characters: 17 digits and a check digit."))]},
-        )
-    total = sum(int(d) * w for d, w in zip(value[:17], weights, strict=True))
-    if checks[total % 11] != value[17]:
-        raise ValidationFailed(
-            _("Some fields are not valid."),
-            detail={"id_number": [str(_("The check digit of this national ID number is wrong."))]},
-        )
-    return value
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECKS = "10X98765432"
 
 
 def id_number_check_digit(first17: str) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11]
+    return _ID_CHECKS[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def id_number_problem(value: str) -> Promise | None:
+    """What is wrong with a GB 11643 national ID number (17 digits and a check character, 0-9 or
+    X), or None when it is well formed.  ``value`` is expected stripped and upper-cased."""
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        return _("A national ID number has 18 characters: 17 digits and a check digit.")
+    if id_number_check_digit(value[:17]) != value[17]:
+        return _("The check digit of this national ID number is wrong.")
+    return None
+
+
+def id_number_valid(value: str) -> bool:
+    return id_number_problem(value.strip().upper()) is None
+
+
+def _check_id_number(value: str) -> str:
+    value = value.strip().upper()
+    problem = id_number_problem(value)
+    if problem is not None:
+        raise ValidationFailed(_("Some fields are not valid."), detail={"id_number": [str(problem)]})
+    return value
 
 
 @transaction.atomic
@@ -278,7 +345,11 @@ def cadre_create(
             _("Some fields are not valid."),
             detail={"party_join_date": [str(_("Party membership cannot begin before birth."))]},
         )
-    cadre.save()
+    try:
+        with transaction.atomic():
+            cadre.save()
+    except IntegrityError:  # a concurrent registration of the same number
+        raise Conflict(_("A cadre with this national ID number is already registered.")) from None
     audit_record(
         actor=actor,
         action="cadre.create",
@@ -545,21 +616,90 @@ def role_grant_update(
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
-    """Issue an API token for ``actor``; the secret is returned once and stored only hashed."""
-    if not name.strip():
-        raise ValidationFailed(_("Some fields are not valid."), detail={"name": [str(_("Give the token a name."))]})
+def user_language_set(*, actor: User | None, user: User, language: str) -> User:
+    """Store ``user``'s interface language ("" follows the browser).  People choose their own
+    language; nobody changes someone else's (DESIGN.md "Languages": chosen by the browser or the
+    user)."""
+    if actor is not None and actor.pk != user.pk:
+        raise PermissionDenied(_("Only the user can choose their own language."))
+    language = language.strip()
+    allowed = {code for code, _label in User._meta.get_field("language").choices or []}
+    if language and language not in allowed:
+        raise ValidationFailed(
+            _("Some fields are not valid."), detail={"language": [str(_("This language is not available."))]}
+        )
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = locked.language
+    if before != language:
+        locked.language = language
+        locked.save(update_fields=["language"])
+        audit_record(
+            actor=actor,
+            action="user.language_set",
+            partition=GLOBAL_PARTITION,
+            object_type="user",
+            object_id=locked.pk,
+            before={"language": before},
+            after={"language": language},
+        )
+    user.language = language
+    return locked
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, name: str, user: User | None = None) -> tuple[ApiToken, str]:
+    """Issue an API token for ``user`` (default: the actor); the secret is returned once and stored
+    only hashed.  A person issues tokens for themselves; the system (``actor=None``, the
+    ``api_token_create`` command) for anyone.  Token names are unique among a user's active tokens."""
+    owner = user if user is not None else actor
+    if owner is None:
+        raise ValidationFailed(_("Some fields are not valid."), detail={"user": [str(_("Name the token's user."))]})
+    if actor is not None and actor.pk != owner.pk:
+        raise PermissionDenied(_("Only the system can issue a token for someone else."))
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            detail={"name": [str(_("Give the token a name of at most 100 characters."))]},
+        )
+    if not owner.is_active:
+        raise ValidationFailed(_("Some fields are not valid."), detail={"user": [str(_("This account is disabled."))]})
+    if ApiToken.objects.filter(user=owner, name=name, revoked_at__isnull=True).exists():
+        raise Conflict(_("This user already has an active token with this name."))
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(user=actor, name=name.strip(), key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    token = ApiToken.objects.create(user=owner, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:8])
     audit_record(
         actor=actor,
         action="api_token.create",
         partition=GLOBAL_PARTITION,
         object_type="api_token",
         object_id=token.pk,
-        after={"name": token.name, "prefix": token.prefix},
+        after={"user": owner.pk, "name": token.name, "prefix": token.prefix},
     )
     return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    """Revoke a token at once (it is kept, never deleted).  Its owner, a security administrator
+    or the system may revoke it."""
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if actor is not None and actor.pk != locked.user_id and not user_has_role_anywhere(actor, Role.SECURITY_ADMIN):
+        raise PermissionDenied(_("Only the token's owner or a security administrator can revoke it."))
+    if locked.revoked_at is not None:
+        raise Conflict(_("This token has already been revoked."))
+    locked.revoked_at = timezone.now()
+    locked.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="api_token.revoke",
+        partition=GLOBAL_PARTITION,
+        object_type="api_token",
+        object_id=locked.pk,
+        before={"revoked_at": None},
+        after={"user": locked.user_id, "name": locked.name, "prefix": locked.prefix, "revoked_at": locked.revoked_at},
+    )
+    return locked
 
 
 def user_has_role_anywhere(user: User, role: str) -> bool:
@@ -575,12 +715,17 @@ def organization_by_code(code: str) -> Organization:
 
 __all__ = [
     "api_token_create",
+    "api_token_revoke",
     "cadre_create",
     "cadre_update",
     "has_capability",
     "id_number_check_digit",
+    "id_number_problem",
+    "id_number_valid",
     "organization_by_code",
     "organization_create",
+    "organization_tree_fields",
+    "organization_tree_problem",
     "organization_update",
     "partition_for",
     "pinyin_of",
@@ -591,4 +736,5 @@ __all__ = [
     "tenure_start",
     "tenure_update",
     "user_create",
+    "user_language_set",
 ]

@@ -1,25 +1,64 @@
-"""The JSON API ``/api/v1/`` (django-ninja): one NinjaAPI, a router per app, one error shape."""
+"""The JSON API ``/api/v1/`` (django-ninja): one NinjaAPI, a router per app, one error shape.
+
+Every error is ``{"code", "message", "detail"}`` with a message in the caller's language
+(``LocaleMiddleware`` runs for /api/v1/ as for every page: the user's chosen language, else
+``Accept-Language``).  Every status an operation can answer is declared in the OpenAPI document.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
+from ninja.types import DictStrAny
 
 from dandang.core.errors import ApplicationError
 from dandang.org.api_auth import SessionAuth, TokenAuth
 
+
+class UnsupportedContentType(ValueError):
+    pass
+
+
+class JsonParser(Parser):
+    """Request bodies are JSON and say so (``Content-Type: application/json``)."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedContentType(content_type)
+        data = json.loads(request.body)
+        return data  # type: ignore[no-any-return]
+
+
 api = NinjaAPI(
     title="Dandang API",
     version="1.0.0",
-    description="Dandang (担当) — cadre positive-incentive system. Every list is scoped to the caller's jurisdiction.",
+    description=(
+        "Dandang (担当) — cadre positive-incentive system. Every list and every object is scoped to the "
+        "caller's jurisdiction: an object outside it answers 404, exactly like one that does not exist. "
+        "Authenticate with `Authorization: Bearer <token>` (issued by `manage.py api_token_create`) or with "
+        "the browser session, which needs the `X-CSRFToken` header on POST and PATCH. Errors are "
+        '`{"code", "message", "detail"}`; `message` is in the language of `Accept-Language` '
+        "(zh-hans or en)."
+    ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
+    parser=JsonParser(),
 )
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: Any, detail: Any = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": str(message), "detail": detail}, status=status)
 
 
 @api.exception_handler(ApplicationError)
@@ -27,27 +66,90 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# Messages for pydantic's error types, so that field errors too are in the caller's language.
+_FIELD_MESSAGES: dict[str, Any] = {
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("This field is not allowed here."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "bool_parsing": gettext_lazy("Enter true or false."),
+    "bool_type": gettext_lazy("Enter true or false."),
+    "string_type": gettext_lazy("Enter text."),
+    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
+    "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
+    "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
+    "greater_than_equal": gettext_lazy("Enter a number greater than or equal to %(ge)s."),
+    "less_than_equal": gettext_lazy("Enter a number less than or equal to %(le)s."),
+    "enum": gettext_lazy("Choose one of: %(expected)s."),
+    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
+    "model_attributes_type": gettext_lazy("Send a JSON object."),
+    "dict_type": gettext_lazy("Send a JSON object."),
+    "model_type": gettext_lazy("Send a JSON object."),
+}
+
+
+def field_message(err: dict[str, Any]) -> str:
+    template = _FIELD_MESSAGES.get(str(err.get("type", "")))
+    if template is None:
+        return str(err.get("msg", ""))
+    try:
+        return str(template) % dict(err.get("ctx") or {})
+    except (KeyError, TypeError, ValueError):
+        return str(err.get("msg", ""))
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     detail: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
-        detail.setdefault(".".join(loc) or "(request)", []).append(str(err.get("msg", "")))
-    body: dict[str, Any] = {"code": "invalid", "message": _("The request is not valid."), "detail": detail}
-    return api.create_response(request, body, status=422)
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path", "filters")]
+        detail.setdefault(".".join(loc) or "(request)", []).append(field_message(err))
+    return error_response(request, 422, "invalid", _("The request is not valid."), detail)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    body = {"code": "unauthenticated", "message": _("Log in or send a valid API token."), "detail": None}
-    return api.create_response(request, body, status=401)
+    return error_response(request, 401, "unauthenticated", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error_response(request, 400, "request_too_large", _("The request body is too large."))
+
+
+@api.exception_handler(RawPostDataException)
+def _body_already_read(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # A multipart form sent to an operation that takes a JSON body.
+    return error_response(
+        request, 400, "unsupported_content_type", _("Send the request body as JSON (application/json).")
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"code": "error", "message": str(exc), "detail": None}, status=exc.status_code)
+    if exc.status_code == 400:
+        # ninja wraps any failure of the body parser in a 400; say which one it was.
+        if isinstance(exc.__cause__, UnsupportedContentType):
+            return error_response(
+                request, 400, "unsupported_content_type", _("Send the request body as JSON (application/json).")
+            )
+        if isinstance(exc.__cause__, RequestDataTooBig):
+            return _too_large(request, exc.__cause__)
+        return error_response(request, 400, "malformed_json", _("The request body is not valid JSON."))
+    return error_response(request, exc.status_code, "error", exc.message)
 
 
 from dandang.org.api import router as org_router  # noqa: E402
+from dandang.org.api_import import router as import_router  # noqa: E402
 
 api.add_router("/", org_router)
+api.add_router("/", import_router)

@@ -138,3 +138,16 @@ def test_search_by_initials_and_name(world):
     assert [c.name for c in selectors.cadre_search(staff, q="zwj")] == ["张伟军"]
     assert [c.name for c in selectors.cadre_search(staff, q="ZhangW")] == ["张伟军"]
     assert [c.name for c in selectors.cadre_search(staff, q="王")] == ["王芳"]
+
+
+@pytest.mark.parametrize(
+    ("name", "full", "initials"),
+    [
+        ("曾国强", "zengguoqiang", "zgq"),
+        ("单田芳", "shantianfang", "stf"),
+        ("尉迟敬德", "yuchijingde", "ycjd"),
+        ("王芳", "wangfang", "wf"),
+    ],
+)
+def test_surnames_read_as_surnames(name, full, initials):
+    assert services.pinyin_of(name) == (full, initials)

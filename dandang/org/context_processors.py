@@ -1,0 +1,66 @@
+"""The navigation of the web shell: only the entries the viewer's roles open.
+
+Pages of later capabilities (the roster import, the holiday table) appear once their URL name
+resolves, so the shell works before they exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from dandang.org.roles import Cap
+from dandang.org.selectors import has_any_capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    name: str  # the URL name, also used to mark the current section
+    label: str | Promise
+    url: str
+    active: bool
+
+
+# (URL names to try in turn, label, capability or None for every logged-in user, URL names that
+# count as "inside" the entry for marking the current section)
+_ENTRIES: list[tuple[tuple[str, ...], Promise, str | None, tuple[str, ...]]] = [
+    (("home",), _("Home"), None, ()),
+    (("org:tree",), _("Organizations"), Cap.ORG_VIEW, ("org:org_detail", "org:org_children")),
+    (("org:cadre_list",), _("Cadres"), Cap.CADRE_VIEW, ("org:cadre_detail",)),
+    (("org:roster_import",), _("Roster import"), Cap.ROSTER_IMPORT, ()),
+    (("core_holidays", "org:holidays"), _("Holiday table"), Cap.RULEBOOK_PUBLISH, ()),
+]
+
+
+def _first_reversible(names: tuple[str, ...]) -> tuple[str, str] | None:
+    for name in names:
+        try:
+            return name, reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "nav_own_dossier": None}
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match is not None else ""
+    items: list[NavItem] = []
+    for names, label, capability, inside in _ENTRIES:
+        if capability is not None and not has_any_capability(user, capability):
+            continue
+        found = _first_reversible(names)
+        if found is None:
+            continue
+        name, url = found
+        items.append(NavItem(name=name, label=label, url=url, active=current == name or current in inside))
+    own = getattr(user, "cadre_id", None)
+    own_url = reverse("org:cadre_detail", args=[own]) if own else None
+    return {"nav_items": items, "nav_own_dossier": own_url}
