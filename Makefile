@@ -9,7 +9,7 @@ DATABASE_URL_PG ?= postgres://postgres@127.0.0.1:5432/dandang
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test install install-dev lint typecheck layers migrations-check openapi-check openapi \
-        pytest-sqlite pytest-postgres messages bench worker demo clean
+        pytest-sqlite pytest-postgres messages bench load fuzz worker demo clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -67,10 +67,22 @@ pytest-sqlite: install-dev
 	DATABASE_URL=sqlite:///var/test.sqlite3 $(PY) -m pytest -n $(PYTEST_WORKERS) -m "not postgres_only and not browser" -p no:cacheprovider
 
 pytest-postgres: install-dev
-	DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	DATABASE_URL=$(DATABASE_URL_PG) $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --cov=dandang --cov-report=term:skip-covered --cov-fail-under=85
 
 bench: install-dev
 	$(PY) -m bench
+
+## make fuzz: the API fuzzing of `make test` (tests/fuzz, schemathesis) with FUZZ_EXAMPLES random cases
+## per operation instead of 20, on PostgreSQL; prints requests and statuses per operation.
+FUZZ_EXAMPLES ?= 200
+fuzz: install-dev messages
+	DATABASE_URL=$(DATABASE_URL_PG) POSTGRES_TEST_NAME=$${POSTGRES_TEST_NAME:-test_dandang_fuzz} \
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -n $(PYTEST_WORKERS) -p no:cacheprovider -p tests.fuzz.report
+
+## make load: 50 users for 60 s (locust) against gunicorn on the PostgreSQL database dandang_load;
+## prints requests/s, p50/p95/p99 and errors, fails when the target (0 errors, p95 < 500 ms) is missed
+load: install-dev messages
+	DATABASE_URL=$(DATABASE_URL_PG) $(PY) bench/load/run.py
 
 demo: install
 	$(PY) manage.py migrate --no-input -v 0

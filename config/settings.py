@@ -177,3 +177,10 @@ DANDANG_IMPORT_MAX_BYTES = int(os.environ.get("DANDANG_IMPORT_MAX_BYTES", str(50
 # Tasks that `manage.py run_periodic_tasks` enqueues (run it daily from cron or a systemd timer;
 # `manage.py db_worker` executes them).  Each is idempotent.
 DANDANG_PERIODIC_TASKS = ["dandang.org.tasks.holiday_table_check"]
+
+# The lease on a running task (dandang.core.task_reaper): a task still marked running this long after
+# a worker claimed it is presumed abandoned by a dead worker and returned to the queue by
+# `manage.py tasks_reap` (and `run_periodic_tasks`).  Longer than the longest task; after
+# DANDANG_TASK_MAX_ATTEMPTS claims it is marked failed instead.
+DANDANG_TASK_LEASE_SECONDS = int(os.environ.get("DANDANG_TASK_LEASE_SECONDS", "900"))
+DANDANG_TASK_MAX_ATTEMPTS = int(os.environ.get("DANDANG_TASK_MAX_ATTEMPTS", "3"))

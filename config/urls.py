@@ -12,6 +12,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("dandang.org.urls")),
 ]
 
+# An unreachable database answers a clean 503 "try again" page instead of a bare 500.
+handler500 = "dandang.web.middleware.server_error"
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

@@ -427,9 +427,12 @@ def _decode(data: bytes) -> str:
     Chinese Excel writes for "CSV (comma delimited)"."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError:
             raise _unreadable(_("The text encoding of the file could not be recognized.")) from None
+        if "\x00" in text:  # no text file holds NUL, and PostgreSQL can neither store nor compare it
+            raise _unreadable(_("This is not a text (.csv) file."))
+        return text
     if b"\x00" in data:
         raise _unreadable(_("This is not a text (.csv) file."))
     for encoding in ("utf-8-sig", "gb18030"):

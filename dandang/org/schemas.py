@@ -11,13 +11,26 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from dandang.org.models import Cadre, Organization, Tenure
 from dandang.org.roles import Role
 
 
-class InSchema(Schema):
+class TextIn(Schema):
+    """Input whose text may not contain the NUL character: PostgreSQL cannot store it (or compare
+    with it), and Django's forms refuse it too (``ProhibitNullCharactersValidator``)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("string_nul", "Text may not contain the NUL character.")
+        return value
+
+
+class InSchema(TextIn):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -41,7 +54,7 @@ class ErrorOut(Schema):
     detail: Any = Field(default=None, description="For `invalid`: an object mapping each field to its messages.")
 
 
-class PageIn(Schema):
+class PageIn(TextIn):
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=10_000_000)
 

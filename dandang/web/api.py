@@ -82,6 +82,7 @@ _FIELD_MESSAGES: dict[str, Any] = {
     "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
     "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
     "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
+    "string_nul": gettext_lazy("Text may not contain the NUL character."),
     "greater_than_equal": gettext_lazy("Enter a number greater than or equal to %(ge)s."),
     "less_than_equal": gettext_lazy("Enter a number less than or equal to %(le)s."),
     "enum": gettext_lazy("Choose one of: %(expected)s."),

@@ -3,14 +3,26 @@
 The API maps it its own way (JSON ``{"code", "message", "detail"}``), so API paths are left alone.
 An object outside the viewer's jurisdiction raises NotFound and becomes the same 404 page as an
 object that does not exist.
+
+:func:`server_error` (``handler500``) answers an unhandled error; when it is the database that is
+unreachable (restarting, failing over, out of connections) it is a clean 503 page — or the API's
+JSON error — saying to try again, rendered without touching the database.  Django reconnects by
+itself on a later request (``conn_health_checks``); the fault drill
+``tests/drills/test_postgres_restart.py`` restarts PostgreSQL under load.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 from dandang.core.errors import ApplicationError, NotFound, PermissionDenied
 
@@ -50,3 +62,32 @@ def _flat_detail(detail: object) -> list[str]:
     if isinstance(detail, list | tuple):
         return [str(d) for d in detail]
     return [str(detail)]
+
+
+# Errors of a database that cannot be reached or dropped the connection: worth retrying.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = "10"
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: Django calls it while handling the exception, so ``sys.exc_info()`` names it
+    — whether it came from a view or from a middleware (the session is read before any view)."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
+    return defaults.server_error(request)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 without a database: no context processors, no session, the language from the cookie or
+    ``Accept-Language`` (the user's saved choice needs the database)."""
+    with translation.override(translation.get_language_from_request(request)):
+        if request.path.startswith("/api/"):
+            message = _("The database is unavailable for a moment. Try again shortly.")
+            response: HttpResponse = JsonResponse(
+                {"code": "database_unavailable", "message": message, "detail": None}, status=503
+            )
+        else:
+            response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response

@@ -582,6 +582,70 @@ def test_multipart_body_is_400_not_500(world):
         assert state() == before
 
 
+# --- found by fuzzing (tests/fuzz): PostgreSQL can neither store nor compare NUL -------------
+
+
+def test_text_with_a_nul_character_is_422_not_500(world):
+    c = session(world.user("staff_a"))
+    ids = {"A": world.orgs["A"].pk, "head": world.posts["A-head"].pk}
+    cases = [
+        ("POST", "/api/v1/cadres", _cadre_body(world, 779, ethnicity="汉\x00族"), "ethnicity"),
+        ("PATCH", f"/api/v1/cadres/{world.cadres['A1'].pk}", {"name": "\x00"}, "name"),
+        (
+            "POST",
+            "/api/v1/organizations",
+            {"code": "3301020019", "name": "新\x00村", "parent_id": ids["A"], "level": "township", "kind": "township"},
+            "name",
+        ),
+        ("PATCH", f"/api/v1/posts/{ids['head']}", {"rank": "正科级\x00"}, "rank"),
+        (
+            "POST",
+            "/api/v1/role-grants",
+            {"username": "leader_a\x00", "role": "org_staff", "organization_id": ids["A"]},
+            "username",
+        ),
+        ("GET", "/api/v1/cadres?q=%00", None, "q"),
+        ("GET", "/api/v1/organizations?q=3301%00", None, "q"),
+    ]
+    for method, url, body, field in cases:
+        before = state()
+        r = call(c, method, url, body, headers={"Accept-Language": "en"})
+        assert r.status_code == 422, (method, url, r.content)
+        assert r.json()["detail"] == {field: ["Text may not contain the NUL character."]}, (method, url)
+        assert state() == before
+    # Without the NUL, the same request goes through.
+    r = call(c, "POST", "/api/v1/cadres", _cadre_body(world, 779, ethnicity="汉族"))
+    assert r.status_code == 201
+
+
+def test_roster_import_of_a_utf16_csv_with_a_nul_character_is_422_not_500(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dandang.org import importing
+
+    c = session(world.user("staff_a"))
+    template = importing.roster_template_csv("organizations", parent=world.orgs["A"]).decode("utf-8-sig")
+    header, example = template.splitlines()[:2]
+    with_nul = example.replace("示例单位", "示例\x00单位")
+    assert with_nul != example
+    bad = f"{header}\r\n{with_nul}\r\n".encode("utf-16")
+    before = state()
+    r = call(
+        c,
+        "POST",
+        "/api/v1/roster-imports",
+        data={"file": SimpleUploadedFile("r.csv", bad)},
+        headers={"Accept-Language": "en"},
+    )
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"] == {"file": ["This is not a text (.csv) file."]}
+    assert state() == before
+    # Without the NUL, the same file imports.
+    good = f"{header}\r\n{example}\r\n".encode("utf-16")
+    r = call(c, "POST", "/api/v1/roster-imports", data={"file": SimpleUploadedFile("r.csv", good)})
+    assert r.status_code == 201, r.content
+
+
 # --- language ------------------------------------------------------------------------------
 
 

@@ -126,3 +126,66 @@ def test_run_periodic_tasks_enqueues_the_reminder(world, capsys):
         assert row.task_path == "dandang.org.tasks.holiday_table_check"
         assert row.status == TaskResultStatus.READY
     assert "enqueued dandang.org.tasks.holiday_table_check" in capsys.readouterr().out
+
+
+# --- roster_import_task: a stored roster file imported in the background ----------------------
+
+
+@pytest.fixture
+def stored_roster(tmp_path):
+    from dandang.org.tests.import_files import good_rows, roster_xlsx
+
+    store = tmp_path / "imports"
+    store.mkdir()
+    (store / "roster.xlsx").write_bytes(roster_xlsx(**good_rows()))
+    with override_settings(MEDIA_ROOT=tmp_path):
+        yield "roster.xlsx"
+
+
+def roster_rows():
+    from dandang.core.models import AuditEvent
+    from dandang.org.models import Cadre, Organization, Post, Tenure
+
+    return [m.objects.count() for m in (Organization, Post, Cadre, Tenure, AuditEvent)]
+
+
+def test_roster_import_task_imports_a_stored_file_once(world, stored_roster):
+    from dandang.org.tasks import roster_import_task
+
+    before = roster_rows()
+    result = roster_import_task.enqueue(stored_roster, "staff_a")
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value == {
+        "counts": {"organizations": 3, "posts": 3, "cadres": 2, "tenures": 3},
+        "error_count": 0,
+        "errors": [],
+    }
+    written = roster_rows()
+    assert written == [before[0] + 3, before[1] + 3, before[2] + 2, before[3] + 3, before[4] + 1]
+
+    # Idempotent: run again (a duplicate delivery, a retry after a lost worker), it refuses the file.
+    again = roster_import_task.enqueue(stored_roster, "staff_a")
+    assert again.status == TaskResultStatus.SUCCESSFUL
+    assert again.return_value["counts"] == {}
+    assert again.return_value["error_count"] == len(again.return_value["errors"]) > 0
+    assert roster_rows() == written
+
+
+def test_roster_import_task_respects_the_importer_jurisdiction(world, stored_roster):
+    from dandang.org.tasks import roster_import_task
+
+    before = roster_rows()
+    result = roster_import_task.enqueue(stored_roster, "staff_b")  # the file is county A's
+    assert result.return_value["counts"] == {}
+    assert result.return_value["error_count"] > 0
+    assert roster_rows() == before
+
+
+@pytest.mark.parametrize("name", ["../roster.xlsx", "/etc/passwd", "", "missing.xlsx"])
+def test_roster_import_task_reads_only_the_store(world, stored_roster, name):
+    from dandang.org.tasks import roster_import_task
+
+    before = roster_rows()
+    result = roster_import_task.enqueue(name)
+    assert result.status == TaskResultStatus.FAILED
+    assert roster_rows() == before

@@ -5,7 +5,8 @@ Run it once a day from cron or a systemd timer, for example::
     15 2 * * *  cd /srv/dandang && .venv/bin/python manage.py run_periodic_tasks
 
 ``manage.py db_worker`` then executes what was enqueued.  Every periodic task is idempotent, so
-running this command more often, or twice, does no harm.
+running this command more often, or twice, does no harm.  First it returns the tasks of dead
+workers to the queue (``tasks_reap``, which should also run every few minutes on its own).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
+
+from dandang.core.task_reaper import task_lease, tasks_reap_stale
 
 
 class Command(BaseCommand):
@@ -30,6 +33,9 @@ class Command(BaseCommand):
             if not hasattr(task, "enqueue"):
                 raise CommandError(f"{path} is not a task (decorate it with django_tasks.task)")
             tasks.append((path, task))
+        reaped = tasks_reap_stale(older_than=task_lease())
+        if reaped.requeued or reaped.failed:
+            self.stdout.write(f"tasks returned to the queue: {reaped.requeued}; marked failed: {reaped.failed}")
         for path, task in tasks:
             result = task.enqueue()
             self.stdout.write(f"enqueued {path} ({result.id})")
