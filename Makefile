@@ -54,13 +54,15 @@ layers: install-dev
 	$(VENV)/bin/lint-imports
 
 migrations-check: install-dev
+	mkdir -p var
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 
 openapi: install-dev
 	$(PY) manage.py export_openapi > docs/openapi.json
 
 openapi-check: install-dev
-	$(PY) manage.py export_openapi > var/openapi.generated.json 2>/dev/null || (mkdir -p var && $(PY) manage.py export_openapi > var/openapi.generated.json)
+	mkdir -p var
+	$(PY) manage.py export_openapi > var/openapi.generated.json
 	diff -u docs/openapi.json var/openapi.generated.json || (echo "docs/openapi.json is stale: run 'make openapi' and commit it" && exit 1)
 
 pytest-sqlite: install-dev
