@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import translation
 
 from dandang.core.audit import audit_verify
 from dandang.core.models import AuditEvent
@@ -161,7 +162,8 @@ class TestCountyDemo:
     def test_if_empty_does_nothing_the_second_time(self):
         counts = (Organization.objects.count(), Cadre.objects.count(), AuditEvent.objects.count())
         out = StringIO()
-        call_command("demo", if_empty=True, stdout=out)
+        with translation.override("en"):
+            call_command("demo", if_empty=True, stdout=out)
         assert "not loaded" in out.getvalue()
         with pytest.raises(CommandError):
             call_command("demo", stdout=StringIO())
