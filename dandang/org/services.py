@@ -191,13 +191,18 @@ def organization_create(
     return org
 
 
+def _refuse_unknown_fields(changes: dict[str, Any], allowed: set[str]) -> None:
+    """An update service changes only the fields it names; anything else is refused whole."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+
+
 @transaction.atomic
 def organization_update(*, actor: User | None, organization: Organization, **changes: Any) -> Organization:
     """Change name, kind, staff size or sector.  Code, parent and level are fixed once created."""
     allowed = {"name", "kind", "staff_size", "sector"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    _refuse_unknown_fields(changes, allowed)
     if actor is not None:
         require_capability(actor, Cap.ORG_WRITE, organization)
     org = Organization.objects.select_for_update().get(pk=organization.pk)
@@ -253,9 +258,7 @@ def post_create(
 @transaction.atomic
 def post_update(*, actor: User | None, post: Post, **changes: Any) -> Post:
     allowed = {"title", "is_leading", "rank", "is_hardship"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    _refuse_unknown_fields(changes, allowed)
     if actor is not None:
         require_capability(actor, Cap.ORG_WRITE, post.organization)
     locked = Post.objects.select_for_update().select_related("organization").get(pk=post.pk)
@@ -365,9 +368,7 @@ def cadre_create(
 @transaction.atomic
 def cadre_update(*, actor: User | None, cadre: Cadre, **changes: Any) -> Cadre:
     allowed = {"name", "gender", "birth_date", "ethnicity", "education", "party_join_date", "id_number"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    _refuse_unknown_fields(changes, allowed)
     if actor is not None:
         require_capability(actor, Cap.CADRE_WRITE, cadre.org)
     locked = Cadre.objects.select_for_update().select_related("org").get(pk=cadre.pk)
@@ -482,9 +483,7 @@ def tenure_start(
 def tenure_update(*, actor: User | None, tenure: Tenure, **changes: Any) -> Tenure:
     """Correct a tenure's dates or reasons (for example to close it on retirement)."""
     allowed = {"start", "end", "start_reason", "end_reason"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValidationFailed(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    _refuse_unknown_fields(changes, allowed)
     locked = Tenure.objects.select_for_update().select_related("cadre__org", "post__organization").get(pk=tenure.pk)
     if actor is not None:
         require_capability(actor, Cap.CADRE_WRITE, locked.cadre.org)
