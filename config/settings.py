@@ -110,9 +110,14 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
+    "dandang.core.hashers.DandangArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id parameters: OWASP Password Storage Cheat Sheet, first configuration (m=19 MiB, t=2, p=1).
+DANDANG_ARGON2_MEMORY_KIB = int(os.environ.get("DANDANG_ARGON2_MEMORY_KIB", "19456"))
+DANDANG_ARGON2_TIME_COST = int(os.environ.get("DANDANG_ARGON2_TIME_COST", "2"))
+DANDANG_ARGON2_PARALLELISM = int(os.environ.get("DANDANG_ARGON2_PARALLELISM", "1"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # The minimum length comes from the security rulebook (dandang/rulebooks/security.yaml).

@@ -98,7 +98,7 @@ def test_production_hardening_values(production):
     assert production.SESSION_COOKIE_SECURE and production.CSRF_COOKIE_SECURE
     assert production.SESSION_COOKIE_HTTPONLY
     assert production.SECURE_SSL_REDIRECT
-    assert production.PASSWORD_HASHERS[0] == ARGON2
+    assert production.PASSWORD_HASHERS[0] == "dandang.core.hashers.DandangArgon2PasswordHasher"
 
 
 @pytest.mark.django_db
@@ -135,12 +135,40 @@ def test_no_hsts_without_tls_in_development(client):
 # --- passwords -------------------------------------------------------------------------------
 
 
-def test_argon2_is_the_production_hasher():
+def test_argon2id_with_owasp_parameters_is_the_production_hasher():
     base = importlib.import_module("config.settings")
-    assert base.PASSWORD_HASHERS[0] == ARGON2
+    assert base.PASSWORD_HASHERS[0] == "dandang.core.hashers.DandangArgon2PasswordHasher"
+    # Django's own Argon2 hasher stays listed, so that hashes it made still verify.
+    assert ARGON2 in base.PASSWORD_HASHERS
+    from dandang.core.hashers import DandangArgon2PasswordHasher
+
+    encoded = DandangArgon2PasswordHasher().encode("secret", "somesaltsalt")
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert DandangArgon2PasswordHasher().verify("secret", encoded)
+    assert not DandangArgon2PasswordHasher().verify("Secret", encoded)
+
+
+@pytest.mark.django_db
+def test_a_hash_with_other_argon2_parameters_verifies_and_is_upgraded_at_login(client):
     from django.contrib.auth.hashers import Argon2PasswordHasher
 
-    assert Argon2PasswordHasher().encode("secret", "somesaltsalt").startswith("argon2$argon2id$")
+    from dandang.org.models import User
+
+    hashers = ["dandang.core.hashers.DandangArgon2PasswordHasher", ARGON2]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        user = User.objects.create(username="old_hash")
+        # A hash as Django's default Argon2 hasher made it (100 MiB, 8 lanes).
+        user.password = Argon2PasswordHasher().encode("Correct-horse-9", Argon2PasswordHasher().salt())
+        user.save(update_fields=["password"])
+        assert "m=102400,t=2,p=8" in user.password
+        assert client.post(reverse("login"), {"username": "old_hash", "password": "Correct-horse-9"}).status_code == 302
+        user.refresh_from_db()
+        assert "m=19456,t=2,p=1" in user.password
+        # Refused password: nothing rehashed.
+        before = user.password
+        Client().post(reverse("login"), {"username": "old_hash", "password": "wrong"})
+        user.refresh_from_db()
+        assert user.password == before
 
 
 @pytest.mark.django_db
