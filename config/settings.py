@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dandang.core",
     "dandang.org",
+    "dandang.archive",
     "dandang.web",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("", include("dandang.web.urls")),
     path("", include("dandang.org.urls")),
+    path("", include("dandang.archive.urls")),
 ]
 
 # An unreachable database answers a clean 503 "try again" page instead of a bare 500.

@@ -27,6 +27,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dandang.archive import services as archive_services
+from dandang.archive.models import ArchiveEntry, ArchiveTask, Evidence
 from dandang.org.models import RoleGrant, Tenure
 from dandang.org.roles import Role
 from dandang.testing import World, make_id_number
@@ -160,6 +164,12 @@ def _roster_csv(w: World, org_: Any) -> dict[str, Any]:
     return {"file": ("posts.csv", data, "text/csv")}
 
 
+def _archive_csv(w: World, cadre_: Any) -> dict[str, Any]:
+    # One entry about the cadre (the importer is its author); the outside cadre is a row error.
+    data = f"id_number,occurred_on,category,title,description\n{cadre_.id_number},2026-01-10,duties,矩阵导入,矩阵测试\n"
+    return {"file": ("entries.csv", data.encode(), "text/csv")}
+
+
 def _importer_expect(ok_inside: int, ok_outside: int, denied: int) -> Callable[[str, str], int]:
     # An import names organizations by code in the file: one outside the jurisdiction is a row
     # error (the whole file is refused), not a 404.
@@ -169,6 +179,115 @@ def _importer_expect(ok_inside: int, ok_outside: int, denied: int) -> Callable[[
         return ok_inside if side == INSIDE else ok_outside
 
     return expect
+
+
+# --- the performance archive: entries of cadre A1 (recorded by cadre_a1 himself) and of cadre B1
+# (recorded by staff_b), one per workflow state, made on first use in each case's savepoint.  Both
+# sides are made together, so that a list is checked against an outside object that exists.
+
+ARCHIVE_READERS = CADRE_AND_SELF
+ARCHIVE_RECORDERS = frozenset({R.ORG_STAFF, R.UNIT_LEADER, R.CADRE})
+ARCHIVE_VERIFIERS = frozenset({R.ORG_STAFF, R.UNIT_LEADER})
+AUTHOR = frozenset({R.CADRE})
+
+
+def _archive_entry_of(w: World, side: str, state: str) -> ArchiveEntry:
+    who = cadre(w, side)
+    title = f"矩阵条目 {state}"
+    found = ArchiveEntry.objects.filter(cadre=who, title=title).first()
+    if found is not None:
+        return found
+    entry = archive_services.archive_entry_create(
+        actor=None,
+        cadre=who,
+        author=w.users["cadre_a1" if side == INSIDE else "staff_b"],
+        occurred_on=dt.date(2024, 5, 20),
+        category="duties",
+        title=title,
+        description=f"{who.name}：全年完成辖区道路硬化 12 公里。",
+        metrics=[{"indicator": "道路硬化", "unit": "公里", "actual": "12"}],
+    )
+    if state == "evidence":
+        # Fixed bytes per side: the stored file is the same in every run (stored under its hash).
+        data = f"matrix evidence {side}".encode()
+        archive_services.archive_evidence_add(
+            actor=None, entry=entry, upload=SimpleUploadedFile("验收报告.pdf", data), kind="acceptance_report"
+        )
+    if state in ("submitted", "verified"):
+        entry = archive_services.archive_entry_submit(actor=None, entry=entry)
+    if state == "verified":
+        archive_services.archive_entry_verify(
+            actor=None,
+            entry=entry,
+            method="document_review",
+            scores={"completion": 90, "authenticity": 90, "difficulty": 80, "contribution": 100},
+        )
+    return ArchiveEntry.objects.get(pk=entry.pk)
+
+
+def archive_entry(state: str) -> Callable[[World, str], Any]:
+    def target(w: World, side: str) -> Any:
+        both = {s: _archive_entry_of(w, s, state) for s in (INSIDE, OUTSIDE)}
+        return both[side]
+
+    return target
+
+
+def archive_evidence(w: World, side: str) -> Any:
+    return Evidence.objects.get(entry=archive_entry("evidence")(w, side))
+
+
+def archive_task(w: World, side: str) -> Any:
+    tasks = {}
+    for s in (INSIDE, OUTSIDE):
+        bureau = w.orgs[f"{side_key(s)}-bureau"]
+        tasks[s] = ArchiveTask.objects.filter(organization=bureau, name="矩阵任务").first() or (
+            archive_services.archive_task_create(actor=None, organization=bureau, name="矩阵任务", year=2024)
+        )
+    return tasks[side]
+
+
+def _archive_note(w: World, e: Any) -> dict[str, Any]:
+    return {"version": e.version, "note": "矩阵测试"}
+
+
+def _entry_mark(e: Any) -> str:
+    # Both sides' entries of one state share a title: pages mark each table row with its id.
+    return f'data-entry="{e.pk}"'
+
+
+def _archive_page(allowed: frozenset[str], denied: int) -> Callable[[str, str], int]:
+    """A page about an inside object that only ``allowed`` may use: the object's other readers get
+    ``denied``; everyone else, and everyone outside, 404."""
+
+    def expect(role: str, side: str) -> int:
+        if side == OUTSIDE:
+            return 404
+        if role in allowed:
+            return 200
+        return denied if role in ARCHIVE_READERS else 404
+
+    return expect
+
+
+def _archive_form(w: World, e: Any) -> dict[str, Any]:
+    """What the entry form posts (the metrics table: one value per row of each column)."""
+    return {
+        "category": "key_tasks",
+        "occurred_on": "2024-06-30",
+        "title": "矩阵网页条目",
+        "description": "完成防汛物资储备，储备沙袋两万条。",
+        "polarity": "positive",
+        "difficulty": "hard",
+        "metric_indicator": "储备沙袋",
+        "metric_unit": "条",
+        "metric_actual": "20000",
+        **({"version": e.version} if isinstance(e, ArchiveEntry) else {}),
+    }
+
+
+def _archive_step(prefix: str) -> Callable[[World, Any], dict[str, Any]]:
+    return lambda w, e: {f"{prefix}-note": "矩阵测试", f"{prefix}-version": e.version}
 
 
 def _only_staff(ok: int, denied: int) -> Callable[[str, str], int]:
@@ -292,6 +411,137 @@ API: dict[str, Entry] = {
         expect=_importer_expect(201, 422, 403),
     ),
     "dandang_org_api_import_roster_template": Entry("page", expect=_only_staff(200, 403), sides=(INSIDE,)),
+    # --- performance archive: entries and their workflow (only the author changes an entry; the
+    # verifiers decide on it, never about themselves; the organization department revokes)
+    "dandang_archive_api_entry_list": Entry("list", ARCHIVE_READERS, target=archive_entry("draft")),
+    "dandang_archive_api_entry_detail": Entry(
+        "detail", ARCHIVE_READERS, target=archive_entry("draft"), params=lambda e: {"entry_id": e.pk}
+    ),
+    "dandang_archive_api_entry_create": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_RECORDERS,
+        target=cadre,
+        body=lambda w, c: {
+            "cadre_id": c.pk,
+            "occurred_on": "2024-06-30",
+            "category": "key_tasks",
+            "title": "矩阵新条目",
+            "description": "完成防汛物资储备。",
+        },
+        ok=201,
+    ),
+    "dandang_archive_api_entry_update": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"entry_id": e.pk},
+        body=lambda w, e: {"version": e.version, "title": "矩阵条目（改）"},
+    ),
+    "dandang_archive_api_entry_submit": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"entry_id": e.pk},
+        body=lambda w, e: {"version": e.version},
+    ),
+    "dandang_archive_api_entry_withdraw": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"entry_id": e.pk},
+        body=lambda w, e: {"version": e.version, "reason": "矩阵测试"},
+    ),
+    "dandang_archive_api_entry_return": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        params=lambda e: {"entry_id": e.pk},
+        body=_archive_note,
+    ),
+    "dandang_archive_api_entry_reject": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        params=lambda e: {"entry_id": e.pk},
+        body=_archive_note,
+    ),
+    "dandang_archive_api_entry_verify": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        params=lambda e: {"entry_id": e.pk},
+        body=lambda w, e: {
+            "version": e.version,
+            "method": "site_visit",
+            "scores": {"completion": 90, "authenticity": 95, "difficulty": 80, "contribution": 100},
+        },
+    ),
+    "dandang_archive_api_entry_revoke": Entry(
+        "write",
+        ARCHIVE_READERS,
+        STAFF,
+        target=archive_entry("verified"),
+        params=lambda e: {"entry_id": e.pk},
+        body=_archive_note,
+    ),
+    # --- archive evidence
+    "dandang_archive_api_evidence_upload": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"entry_id": e.pk},
+        body=lambda w, e: {
+            "file": ("统计表.csv", b"indicator,actual\nroad_km,12\n", "text/csv"),
+            "kind": "statistics",
+            "version": e.version,
+        },
+        multipart=True,
+        ok=201,
+    ),
+    "dandang_archive_api_evidence_download": Entry(
+        "detail", ARCHIVE_READERS, target=archive_evidence, params=lambda i: {"evidence_id": i.pk}
+    ),
+    "dandang_archive_api_evidence_remove": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        # The entry (the evidence is gone after a successful removal): its only evidence item.
+        target=archive_entry("evidence"),
+        params=lambda e: {"evidence_id": Evidence.objects.get(entry=e).pk},
+        # The entry's version: created (1), the evidence attached (2).
+        query="version=2",
+    ),
+    "dandang_archive_api_evidence_kinds": Entry("list"),
+    # --- archive tasks and counted scores
+    "dandang_archive_api_task_list": Entry("list", ARCHIVE_READERS, target=archive_task),
+    "dandang_archive_api_task_detail": Entry(
+        "detail", ARCHIVE_READERS, target=archive_task, params=lambda t: {"task_id": t.pk}
+    ),
+    "dandang_archive_api_task_create": Entry(
+        "write",
+        # The organization must be visible: its viewers, and the cadre (his own and those above it).
+        ORG_VIEWERS | {R.CADRE},
+        ARCHIVE_RECORDERS,
+        target=org("bureau"),
+        body=lambda w, o: {"organization_id": o.pk, "name": "矩阵新任务", "year": 2024},
+        ok=201,
+    ),
+    "dandang_archive_api_cadre_archive_scores": Entry(
+        "detail", ARCHIVE_READERS, target=cadre, params=lambda c: {"cadre_id": c.pk}
+    ),
+    # --- archive import (names cadres by ID number inside the file)
+    "dandang_archive_api_import_archive_import": Entry(
+        "write", target=cadre, body=_archive_csv, multipart=True, expect=_importer_expect(201, 422, 403)
+    ),
+    "dandang_archive_api_import_archive_template": Entry("page", expect=_only_staff(200, 403), sides=(INSIDE,)),
 }
 
 
@@ -337,6 +587,183 @@ WEB: dict[str, Entry] = {
     "org:roster_template_csv": Entry(
         "page", params=lambda o: {"kind": "posts"}, expect=_only_staff(200, 404), sides=(INSIDE,)
     ),
+    # --- performance archive pages
+    "archive:entry_list": Entry("list", ARCHIVE_READERS, target=archive_entry("draft"), mark=_entry_mark),
+    "archive:my_archive": Entry(
+        "list",
+        AUTHOR,
+        target=archive_entry("draft"),
+        mark=_entry_mark,
+        # A user who is not a cadre has no archive of their own.
+        expect=lambda role, side: 200 if role == R.CADRE else 404,
+    ),
+    "archive:queue": Entry(
+        "list",
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        mark=_entry_mark,
+        expect=lambda role, side: 200 if role in ARCHIVE_VERIFIERS else 404,
+    ),
+    "archive:metric_row": Entry("page", sides=(INSIDE,)),
+    "archive:import": Entry("page", expect=_only_staff(200, 404), sides=(INSIDE,)),
+    "archive:import_template_xlsx": Entry("page", expect=_only_staff(200, 404), sides=(INSIDE,)),
+    "archive:import_template_csv": Entry("page", expect=_only_staff(200, 404), sides=(INSIDE,)),
+    "archive:entry_detail": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=archive_entry("draft"),
+        params=lambda e: {"pk": e.pk},
+        mark=lambda e: e.title,
+    ),
+    "archive:entry_edit": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=archive_entry("draft"),
+        params=lambda e: {"pk": e.pk},
+        mark=lambda e: e.title,
+        expect=_archive_page(AUTHOR, 403),
+    ),
+    "archive:entry_create": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        mark=lambda c: c.name,
+        # Discipline inspection records negative entries (the form offers it only those).
+        expect=_archive_page(ARCHIVE_RECORDERS | {R.DISCIPLINE}, 403),
+    ),
+    "archive:entry_submit": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=lambda w, e: {"version": e.version},
+        ok=302,
+    ),
+    "archive:entry_withdraw": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=lambda w, e: {"version": e.version},
+        ok=302,
+    ),
+    "archive:entry_return": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=_archive_step("return"),
+        ok=302,
+    ),
+    "archive:entry_reject": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=_archive_step("reject"),
+        ok=302,
+    ),
+    "archive:entry_verify": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_VERIFIERS,
+        target=archive_entry("submitted"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=lambda w, e: {
+            "version": e.version,
+            "method": "site_visit",
+            "difficulty": "hard",
+            "score_completion": 90,
+            "score_authenticity": 95,
+            "score_difficulty": 80,
+            "score_contribution": 100,
+        },
+        ok=302,
+    ),
+    "archive:entry_revoke": Entry(
+        "write",
+        ARCHIVE_READERS,
+        STAFF,
+        target=archive_entry("verified"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=_archive_step("revoke"),
+        ok=302,
+    ),
+    "archive:evidence_add": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=lambda w, e: {
+            "file": ("统计表.csv", b"indicator,actual\nroad_km,12\n", "text/csv"),
+            "kind": "statistics",
+            "version": e.version,
+        },
+        multipart=True,
+        ok=302,
+    ),
+    "archive:evidence_remove": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        # The entry (the evidence is gone after a successful removal): its only evidence item.
+        target=archive_entry("evidence"),
+        params=lambda e: {"pk": Evidence.objects.get(entry=e).pk},
+        method="POST",
+        body=lambda w, e: {"version": e.version},
+        ok=302,
+    ),
+    "archive:evidence_download": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=archive_evidence,
+        params=lambda i: {"pk": i.pk},
+        may_change={"core_accesslog": "the download of a dossier's file is logged"},
+    ),
+    "archive:task_create": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_RECORDERS,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=lambda w, c: {"task_name": "矩阵网页任务", "task_year": 2024},
+    ),
+    "archive:dossier": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        mark=lambda c: c.name,
+        may_change={"core_accesslog": "the dossier read is logged"},
+    ),
+    "archive:card_pdf": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        may_change={"core_accesslog": "the dossier read is logged"},
+    ),
+    "archive:card_xlsx": Entry(
+        "detail",
+        ARCHIVE_READERS,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        may_change={"core_accesslog": "the dossier read is logged"},
+    ),
 }
 
 # Writes of pages, tried in addition to the page's GET above: (route, entry).
@@ -357,5 +784,34 @@ WEB_WRITES: dict[str, Entry] = {
         multipart=True,
         expect=_importer_expect(200, 422, 404),
         may_change={"core_notification": "the importer is told of the refused file in their inbox"},
+    ),
+    "archive:import": Entry(
+        "write",
+        method="POST",
+        target=cadre,
+        body=lambda w, c: _archive_csv(w, c),
+        multipart=True,
+        expect=_importer_expect(200, 422, 404),
+        may_change={"core_notification": "the importer is told of the refused file in their inbox"},
+    ),
+    "archive:entry_create": Entry(
+        "write",
+        ARCHIVE_READERS,
+        ARCHIVE_RECORDERS,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_archive_form,
+        ok=302,
+    ),
+    "archive:entry_edit": Entry(
+        "write",
+        ARCHIVE_READERS,
+        AUTHOR,
+        target=archive_entry("draft"),
+        params=lambda e: {"pk": e.pk},
+        method="POST",
+        body=_archive_form,
+        ok=302,
     ),
 }

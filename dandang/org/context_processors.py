@@ -32,7 +32,15 @@ _ENTRIES: list[tuple[tuple[str, ...], Promise, str | None, tuple[str, ...]]] = [
     (("home",), _("Home"), None, ()),
     (("org:tree",), _("Organizations"), Cap.ORG_VIEW, ("org:org_detail", "org:org_children")),
     (("org:cadre_list",), _("Cadres"), Cap.CADRE_VIEW, ("org:cadre_detail",)),
+    (
+        ("archive:entry_list",),
+        _("Performance archive"),
+        Cap.ARCHIVE_VIEW,
+        ("archive:entry_detail", "archive:dossier", "archive:entry_edit", "archive:entry_create"),
+    ),
+    (("archive:queue",), _("Verification queue"), Cap.ARCHIVE_VERIFY, ()),
     (("org:roster_import",), _("Roster import"), Cap.ROSTER_IMPORT, ()),
+    (("archive:import",), _("Archive import"), Cap.ARCHIVE_IMPORT, ()),
     (("core_holidays", "org:holidays"), _("Holiday table"), Cap.RULEBOOK_PUBLISH, ()),
 ]
 
@@ -62,5 +70,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         name, url = found
         items.append(NavItem(name=name, label=label, url=url, active=current == name or current in inside))
     own = getattr(user, "cadre_id", None)
+    # A cadre records their own archive entries (issue 4) whatever their grants.
+    mine = _first_reversible(("archive:my_archive",)) if own else None
+    if mine is not None:
+        items.append(NavItem(name=mine[0], label=_("My archive"), url=mine[1], active=current == mine[0]))
     own_url = reverse("org:cadre_detail", args=[own]) if own else None
     return {"nav_items": items, "nav_own_dossier": own_url}

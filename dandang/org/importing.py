@@ -25,30 +25,40 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from dandang.core import tabular
 from dandang.core.audit import audit_bulk
 from dandang.core.errors import Conflict, PermissionDenied, ValidationFailed
+from dandang.core.tabular import (
+    DATE_HELP,
+    Column,
+    ImportResult,
+    RowError,
+    SheetSpec,
+    Table,
+    choice_vocabulary,
+    chunks,
+    max_rows,
+)
 from dandang.org import services
 from dandang.org.models import Cadre, Organization, Post, Tenure, User
 from dandang.org.roles import Cap, roles_with
 from dandang.org.selectors import has_any_capability, has_capability, viewer_grants
 
+# Reading the file, the cell readers and the error records are shared with the other imports
+# (dandang.core.tabular); this module holds the roster's format, its checks and its writes.
+__all__ = ["KINDS", "SPECS", "ImportResult", "RowError", "roster_import", "roster_template_csv", "roster_template_xlsx"]
+
 KINDS = ("organizations", "posts", "cadres", "tenures")
-DEFAULT_MAX_ROWS = 100_000
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 _BATCH = 1000
-_LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 
 # --- the file format -----------------------------------------------------------------------
 #
@@ -57,35 +67,8 @@ _LOOKUP_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 # file format (what people type in a county's spreadsheets), not interface text.
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    zh: str
-    required: bool
-    help: Promise
-    vocabulary: str = ""
+_DATE_HELP = DATE_HELP
 
-    @property
-    def header(self) -> str:
-        return f"{self.key} {self.zh}"
-
-
-@dataclass(frozen=True)
-class SheetSpec:
-    kind: str
-    zh: str
-    aliases: tuple[str, ...]
-    columns: tuple[Column, ...]
-
-    @property
-    def title(self) -> str:
-        return f"{self.kind} {self.zh}"
-
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
-
-
-_DATE_HELP = _("A date: YYYY-MM-DD (also 1980/1/2, 1980.01.02 or an Excel date cell).")
 
 SPECS: dict[str, SheetSpec] = {
     "organizations": SheetSpec(
@@ -173,7 +156,6 @@ SPECS: dict[str, SheetSpec] = {
         ),
     ),
 }
-_NOTES_NAMES = {"notes", "说明", "readme", "填表说明"}
 
 # Words people type for the choices, besides the English key and the labels in every language.
 _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -220,27 +202,11 @@ _CHOICES: dict[str, type[models.TextChoices]] = {
     "education": Cadre.Education,
     "reason": Tenure.Reason,
 }
-_TRUE = {"是", "yes", "y", "true", "1", "√", "t"}
-_FALSE = {"否", "no", "n", "false", "0", "×", "f"}
-
-
-def _norm(value: str) -> str:
-    """Lower case, full-width brackets made ASCII, spaces dropped: how aliases and headers compare."""
-    return re.sub(r"\s+", "", value.strip().lower().replace("（", "(").replace("）", ")"))
 
 
 def _vocabulary(name: str) -> dict[str, str]:
     """Every accepted spelling of a choice (normalized) → its key."""
-    out: dict[str, str] = {}
-    choices = _CHOICES[name]
-    for value, label in zip(choices.values, choices.labels, strict=True):
-        out[_norm(value)] = value
-        for alias in _ALIASES.get(name, {}).get(value, ()):
-            out.setdefault(_norm(alias), value)
-        for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                out.setdefault(_norm(str(label)), value)
-    return out
+    return choice_vocabulary(_CHOICES[name], _ALIASES.get(name, {}))
 
 
 def allowed_values(vocabulary: str) -> list[str]:
@@ -253,15 +219,7 @@ def allowed_values(vocabulary: str) -> list[str]:
 
 def sheet_kind(name: str) -> str | None:
     """The kind a sheet (or the ``sheet`` option) names: "cadres", "干部", "cadres 干部" → "cadres"."""
-    for word in _words(name):
-        for spec in SPECS.values():
-            if word in {spec.kind, spec.zh, *spec.aliases}:
-                return spec.kind
-    return None
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in re.split(r"[\s/()（）:：*、,，]+", text.strip().lower()) if w]
+    return tabular.sheet_kind(name, SPECS)
 
 
 def column_header(kind: str, key: str) -> str:
@@ -272,334 +230,17 @@ def column_header(kind: str, key: str) -> str:
     return next((c.header for c in spec.columns if c.key == key), key)
 
 
-# --- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: ``row`` counts from 1 as the spreadsheet shows it (the header is usually row 1;
-    0 means the whole sheet); ``column`` is the column key ("birth_date"), empty for the whole row.
-    ``message`` stays lazy, so :attr:`reason` is worded in the language active when it is read."""
-
-    sheet: str
-    row: int
-    column: str
-    message: Promise
-    params: dict[str, Any] = field(default_factory=dict)
-    kind: str = ""
-
-    @property
-    def reason(self) -> str:
-        text = str(self.message)
-        return text % self.params if self.params else text
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
-
-    def __str__(self) -> str:
-        return f"{self.sheet}!{self.row}:{self.column}: {self.reason}"
-
-
-@dataclass
-class ImportResult:
-    counts: dict[str, int] = field(default_factory=dict)
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-# --- step 1: read --------------------------------------------------------------------------
-
-
-@dataclass
-class Table:
-    sheet: str
-    kind: str | None
-    header_row: int
-    header: list[str]
-    rows: list[tuple[int, list[Any]]]
-
-
-def _max_rows() -> int:
-    return int(getattr(settings, "DANDANG_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS))
-
-
-def _unreadable(message: Promise, **params: Any) -> ValidationFailed:
-    text = str(message) % params if params else str(message)
-    return ValidationFailed(text, detail={"file": [text]})
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def read_tables(filename: str, data: bytes, only: str | None = None) -> list[Table]:
-    """The sheets of an .xlsx, or the one table of a .csv.  Raises :class:`ValidationFailed` for a
-    file that is not a readable roster (wrong type, damaged, empty, too many rows)."""
-    if not data:
-        raise _unreadable(_("The file is empty."))
-    max_bytes = int(getattr(settings, "DANDANG_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
-    if len(data) > max_bytes:
-        raise _unreadable(_("The file is larger than %(limit)s MB; split it."), limit=max_bytes // (1024 * 1024))
-    ext = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if ext == "xls":
-        raise _unreadable(_("The old .xls format cannot be read: save the file as .xlsx (Excel Workbook)."))
-    if ext in {"xlsx", "xlsm"} or (not ext and data[:4] == b"PK\x03\x04"):
-        tables = _read_xlsx(data, only)
-    elif ext in {"csv", "txt"} or not ext:
-        tables = [_read_csv(filename, data, only)]
-    else:
-        raise _unreadable(_("Only .xlsx and .csv files can be imported."))
-    if sum(len(t.rows) for t in tables) == 0 and not any(t.kind is None for t in tables):
-        raise _unreadable(_("The file has no rows to import."))
-    return tables
-
-
-def _count_guard(count: int) -> None:
-    limit = _max_rows()
-    if count > limit:
-        raise _unreadable(_("The file has more than %(limit)s rows; split it into smaller files."), limit=limit)
-
-
-def _table(sheet: str, rows: Iterable[tuple[int, Sequence[Any]]], kind: str | None, seen: int) -> Table | None:
-    header: list[str] | None = None
-    header_row = 0
-    body: list[tuple[int, list[Any]]] = []
-    for number, values in rows:
-        if all(_blank(v) for v in values):
-            continue
-        if header is None:
-            header = ["" if v is None else str(v).strip() for v in values]
-            header_row = number
-            continue
-        body.append((number, list(values)))
-        _count_guard(seen + len(body))
-    if header is None:
-        return None
-    while header and not header[-1]:
-        header.pop()
-    return Table(sheet=sheet, kind=kind, header_row=header_row, header=header, rows=body)
-
-
-def _read_xlsx(data: bytes, only: str | None) -> list[Table]:
-    import openpyxl  # imported here: only imports need it
-
-    if data[:4] != b"PK\x03\x04":
-        raise _unreadable(_("This is not an Excel workbook (.xlsx). Save it from Excel as .xlsx or .csv."))
-    tables: list[Table] = []
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheets = [ws for ws in book.worksheets if not set(_words(ws.title)) & _NOTES_NAMES]
-            seen = 0
-            for ws in sheets:
-                kind = sheet_kind(ws.title)
-                if only and kind and kind != only:
-                    continue
-                ws.reset_dimensions()  # some writers record wrong dimensions; read every row
-                rows = ((n, values) for n, values in enumerate(ws.iter_rows(values_only=True), start=1))
-                table = _table(ws.title, rows, kind, seen)
-                if table is None:
-                    continue
-                if table.kind is None:
-                    table.kind = _detect_kind(table.header) or (only if only and len(sheets) == 1 else None)
-                if only and table.kind not in (None, only):
-                    continue
-                seen += len(table.rows)
-                tables.append(table)
-        finally:
-            book.close()
-    except ValidationFailed:
-        raise
-    except Exception:  # openpyxl raises many kinds of errors for damaged or foreign files
-        raise _unreadable(_("The Excel file could not be read; it may be damaged. Save it again as .xlsx.")) from None
-    return tables
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM (Excel "Unicode text"), else GB18030 — what
-    Chinese Excel writes for "CSV (comma delimited)"."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise _unreadable(_("The text encoding of the file could not be recognized.")) from None
-        if "\x00" in text:  # no text file holds NUL, and PostgreSQL can neither store nor compare it
-            raise _unreadable(_("This is not a text (.csv) file."))
-        return text
-    if b"\x00" in data:
-        raise _unreadable(_("This is not a text (.csv) file."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _unreadable(_("The text encoding of the file could not be recognized. Save it as “CSV UTF-8”."))
-
-
-def _read_csv(filename: str, data: bytes, only: str | None) -> Table:
-    text = _decode(data)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
-    try:
-        rows = list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
-    except csv.Error:
-        raise _unreadable(_("The CSV file could not be read: check its quotes.")) from None
-    table = _table("", rows, only, 0)
-    if table is None:
-        raise _unreadable(_("The file has no rows to import."))
-    if table.kind is None:
-        table.kind = _detect_kind(table.header)
-    table.sheet = table.kind or filename.rsplit("/", 1)[-1]
-    return table
-
-
-def _match_column(spec: SheetSpec, header: str) -> str | None:
-    words = set(_words(header))
-    found = {c.key for c in spec.columns if c.key in words or c.zh in words}
-    return found.pop() if len(found) == 1 else None
-
-
-def _detect_kind(header: list[str]) -> str | None:
-    """The kind whose columns the header names best; None when no kind or a tie."""
-    scores = {kind: sum(1 for h in header if h and _match_column(spec, h)) for kind, spec in SPECS.items()}
-    best = max(scores.values())
-    winners = [k for k, s in scores.items() if s == best]
-    return winners[0] if best > 0 and len(winners) == 1 else None
-
-
 # --- step 2: check, cell by cell -----------------------------------------------------------
 
 
-class _Rows:
-    """The cells of one table by column key, with the errors of the file."""
+class _Rows(tabular.Rows):
+    """The shared cell readers, with the roster's choice lists and the national ID number."""
 
-    def __init__(self, table: Table, spec: SheetSpec, errors: list[RowError]) -> None:
-        self.table, self.spec, self.errors = table, spec, errors
-        self.index: dict[str, int] = {}
-        for position, header in enumerate(table.header):
-            if not header:
-                continue
-            key = _match_column(spec, header)
-            if key is None:
-                self.error(table.header_row, header, _("Unknown column: %(header)s."), header=header)
-            elif key in self.index:
-                self.error(table.header_row, key, _("This column appears twice."))
-            else:
-                self.index[key] = position
-        for column in spec.columns:
-            if column.required and column.key not in self.index:
-                self.error(table.header_row, column.key, _("This column is missing."))
-        # Unreadable cells are recorded here; a later check on the same cell is then skipped.
-        self.bad: set[tuple[int, str]] = set()
-
-    def error(self, line: int, column: str, message: Promise, **params: Any) -> None:
-        self.errors.append(RowError(self.table.sheet, line, column, message, params, self.spec.kind))
-
-    def __iter__(self) -> Iterator[tuple[int, Callable[[str], Any]]]:
-        for number, values in self.table.rows:
-
-            def cell(key: str, values: list[Any] = values) -> Any:
-                position = self.index.get(key)
-                if position is None or position >= len(values):
-                    return None
-                value = values[position]
-                if isinstance(value, str):
-                    value = value.strip()
-                    return value or None
-                return value
-
-            yield number, cell
-
-    # typed readers: each returns None when the cell is empty or wrong (after recording why)
-
-    def needs(self, key: str) -> bool:
-        """Whether an empty cell is an error (a missing column is reported once, on the header)."""
-        return self.spec.column(key).required and key in self.index
-
-    def text(self, row: int, key: str, raw: Any, model: type[models.Model], field_name: str) -> str | None:
-        if raw is None:
-            if self.needs(key):
-                self.error(row, key, _("This field is required."))
-            return None
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        if isinstance(raw, dt.datetime | dt.date):
-            raw = raw.isoformat()
-        value = str(raw).strip()
-        limit = getattr(model._meta.get_field(field_name), "max_length", None)
-        if limit is not None and len(value) > limit:
-            self.error(row, key, _("At most %(limit)s characters."), limit=limit)
-            return None
-        return value
-
-    def date(self, row: int, key: str, raw: Any) -> dt.date | None:
-        if raw is None:
-            if self.needs(key):
-                self.error(row, key, _("This field is required."))
-            return None
-        value = _parse_date(raw)
-        if value is None:
-            self.error(row, key, _("Not a date: write it as YYYY-MM-DD."))
-        return value
-
-    def integer(self, row: int, key: str, raw: Any, default: int) -> int | None:
-        if raw is None:
-            return default
-        value: int | None = None
-        if isinstance(raw, bool):
-            value = None
-        elif isinstance(raw, int):
-            value = raw
-        elif isinstance(raw, float) and raw.is_integer():
-            value = int(raw)
-        elif isinstance(raw, str) and re.fullmatch(r"\d+(\.0+)?", raw):
-            value = int(raw.split(".")[0])
-        if value is None or value < 0 or value > 2_000_000_000:
-            self.error(row, key, _("Not a whole number of at least 0."))
-            return None
-        return value
-
-    def boolean(self, row: int, key: str, raw: Any) -> bool | None:
-        if raw is None:
-            return False
-        if isinstance(raw, bool):
-            return raw
-        text = _norm(str(int(raw)) if isinstance(raw, float) and raw.is_integer() else str(raw))
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-        self.error(row, key, _("Write 是 or 否 (yes or no)."))
-        return None
-
-    def choice(self, row: int, key: str, raw: Any, vocabularies: dict[str, dict[str, str]]) -> str | None:
-        column = self.spec.column(key)
-        if raw is None:
-            if self.needs(key):
-                self.error(row, key, _("This field is required."))
-            return None
-        value = vocabularies[column.vocabulary].get(_norm(str(raw)))
-        if value is None:
-            self.error(
-                row,
-                key,
-                _("“%(value)s” is not one of: %(allowed)s."),
-                value=str(raw),
-                allowed=", ".join(allowed_values(column.vocabulary)),
-            )
-        return value
-
-    def code(self, row: int, key: str, raw: Any, model: type[models.Model], field_name: str) -> str | None:
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        return self.text(row, key, raw, model, field_name)
+    def choice(  # type: ignore[override]
+        self, row: int, key: str, raw: Any, vocabularies: dict[str, dict[str, str]]
+    ) -> str | None:
+        vocabulary = self.spec.column(key).vocabulary
+        return super().choice(row, key, raw, vocabularies[vocabulary], allowed_values(vocabulary))
 
     def id_number(self, row: int, key: str, raw: Any) -> str | None:
         if raw is None:
@@ -618,31 +259,6 @@ class _Rows:
             self.error(row, key, problem)
             return None
         return value
-
-
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
-def _parse_date(raw: Any) -> dt.date | None:
-    if isinstance(raw, dt.datetime):
-        value = raw.date()
-    elif isinstance(raw, dt.date):
-        value = raw
-    else:
-        if isinstance(raw, float) and raw.is_integer():
-            raw = int(raw)
-        text = str(raw).strip()
-        if isinstance(raw, str) and " " in text:
-            text = text.split(" ", 1)[0]  # "1980-01-02 00:00:00" from a text export
-        match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
-        if match is None:
-            return None
-        try:
-            value = dt.date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            return None
-    return value if 1900 <= value.year <= 2100 else None
 
 
 # --- step 2: check, across rows and against the database ----------------------------------
@@ -805,20 +421,9 @@ def _parse(tables: list[Table], errors: list[RowError]) -> _Plan:
     return plan
 
 
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == _LOOKUP_CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _orgs_by_code(codes: set[str]) -> dict[str, Organization]:
     found: dict[str, Organization] = {}
-    for chunk in _chunks(sorted(codes)):
+    for chunk in chunks(sorted(codes)):
         found.update({o.code: o for o in Organization.objects.filter(code__in=chunk)})
     return found
 
@@ -1199,21 +804,21 @@ def _place(cadre: Cadre, spans: list[tuple[dt.date, dt.date | None, Post]]) -> N
 
 def _registered_ids(numbers: set[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(sorted(numbers)):
+    for chunk in chunks(sorted(numbers)):
         found.update(Cadre.objects.filter(id_number__in=chunk).values_list("id_number", flat=True))
     return found
 
 
 def _cadres_by_id(numbers: set[str]) -> list[Cadre]:
     out: list[Cadre] = []
-    for chunk in _chunks(sorted(numbers)):
+    for chunk in chunks(sorted(numbers)):
         out.extend(Cadre.objects.filter(id_number__in=chunk).select_related("org", "post"))
     return out
 
 
 def _tenures_of(cadre_ids: list[int]) -> dict[int, list[Tenure]]:
     out: dict[int, list[Tenure]] = defaultdict(list)
-    for chunk in _chunks(sorted(cadre_ids)):
+    for chunk in chunks(sorted(cadre_ids)):
         for t in Tenure.objects.filter(cadre_id__in=chunk).select_related("post__organization").order_by("start", "id"):
             out[t.cadre_id].append(t)
     return out
@@ -1223,7 +828,7 @@ def _posts_by_org_title(pairs: set[tuple[str, str]]) -> list[Post]:
     codes = {c for c, _t in pairs if c}
     titles = {t for _c, t in pairs if t}
     out: list[Post] = []
-    for chunk in _chunks(sorted(codes)):
+    for chunk in chunks(sorted(codes)):
         qs = Post.objects.filter(organization__code__in=chunk, title__in=titles).select_related("organization")
         out.extend(p for p in qs if (p.organization.code, p.title) in pairs)
     return out
@@ -1379,14 +984,12 @@ def roster_import(*, actor: User | None, filename: str, data: bytes, sheet: str 
                 "sheet": sheet
             }
             raise ValidationFailed(message, detail={"sheet": [message]})
-    tables = read_tables(filename, data, only)
+    tables = tabular.read_tables(filename, data, SPECS, only)
     errors: list[RowError] = []
     plan = _parse(tables, errors)
     _Checker(plan, actor).run()
     if errors:
-        order = {t.sheet: i for i, t in enumerate(tables)}
-        column_order = {(k, c.key): i for k, s in SPECS.items() for i, c in enumerate(s.columns)}
-        errors.sort(key=lambda e: (order.get(e.sheet, 99), e.row, column_order.get((e.kind, e.column), 99)))
+        tabular.sort_errors(errors, tables, SPECS)
         return ImportResult(errors=errors)
     try:
         counts = _write(plan, actor=actor, filename=filename)
@@ -1472,7 +1075,7 @@ def roster_template_xlsx(*, parent: Organization | None = None) -> bytes:
                     errorStyle="warning",
                 )
                 ws.add_data_validation(dv)
-                dv.add(f"{letter}2:{letter}{_max_rows() + 1}")
+                dv.add(f"{letter}2:{letter}{max_rows() + 1}")
         ws.freeze_panes = "A2"
     notes = book.create_sheet("notes 说明")
     notes.append(["sheet 工作表", "column 列", "required 必填", "English", "中文", "allowed 可选值"])

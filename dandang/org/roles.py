@@ -41,6 +41,14 @@ class Cap:
     GRANT_WRITE = "grant.write"
     AUDIT_VIEW = "audit.view"
     RULEBOOK_PUBLISH = "rulebook.publish"
+    # Performance archive (issue 4).  A cadre reads and records their own entries without a grant.
+    ARCHIVE_VIEW = "archive.view"
+    ARCHIVE_RECORD = "archive.record"  # record an entry for a cadre of the jurisdiction
+    ARCHIVE_RECORD_NEGATIVE = "archive.record_negative"
+    ARCHIVE_VERIFY = "archive.verify"
+    ARCHIVE_FLAGS_VIEW = "archive.flags_view"
+    ARCHIVE_REVOKE = "archive.revoke"
+    ARCHIVE_IMPORT = "archive.import"
 
 
 _READ_ROLES = {
@@ -76,6 +84,17 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Cap.GRANT_WRITE: frozenset({Role.ORG_STAFF, Role.SECURITY_ADMIN}),
     Cap.AUDIT_VIEW: frozenset({Role.AUDITOR, Role.AUDIT_ADMIN}),
     Cap.RULEBOOK_PUBLISH: frozenset({Role.ORG_STAFF}),
+    Cap.ARCHIVE_VIEW: frozenset(_READ_ROLES),
+    Cap.ARCHIVE_RECORD: frozenset({Role.ORG_STAFF, Role.UNIT_LEADER}),
+    # Negative entries: the unit leader, the organization department or discipline inspection
+    # (and the cadre, about themself).
+    Cap.ARCHIVE_RECORD_NEGATIVE: frozenset({Role.ORG_STAFF, Role.UNIT_LEADER, Role.DISCIPLINE}),
+    Cap.ARCHIVE_VERIFY: frozenset({Role.ORG_STAFF, Role.UNIT_LEADER}),
+    # The guard's flags are shown to verifiers and organization-department staff.
+    Cap.ARCHIVE_FLAGS_VIEW: frozenset({Role.ORG_STAFF, Role.UNIT_LEADER, Role.DISCIPLINE, Role.COMMITTEE_MEMBER}),
+    # A verified entry found false later is revoked by the organization department.
+    Cap.ARCHIVE_REVOKE: frozenset({Role.ORG_STAFF}),
+    Cap.ARCHIVE_IMPORT: frozenset({Role.ORG_STAFF}),
 }
 
 

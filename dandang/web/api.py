@@ -90,6 +90,16 @@ _FIELD_MESSAGES: dict[str, Any] = {
     "model_attributes_type": gettext_lazy("Send a JSON object."),
     "dict_type": gettext_lazy("Send a JSON object."),
     "model_type": gettext_lazy("Send a JSON object."),
+    "list_type": gettext_lazy("Send a list."),
+    "too_long": gettext_lazy("Send at most %(max_length)s items."),
+    "decimal_parsing": gettext_lazy("Enter a number."),
+    "decimal_type": gettext_lazy("Enter a number."),
+    "finite_number": gettext_lazy("Enter a number."),
+    "decimal_max_digits": gettext_lazy("Enter a number of at most %(max_digits)s digits."),
+    "decimal_max_places": gettext_lazy("Enter at most %(decimal_places)s digits after the decimal point."),
+    "decimal_whole_digits": gettext_lazy("Enter at most %(whole_digits)s digits before the decimal point."),
+    "greater_than": gettext_lazy("Enter a number greater than %(gt)s."),
+    "less_than": gettext_lazy("Enter a number less than %(lt)s."),
 }
 
 
@@ -107,7 +117,10 @@ def field_message(err: dict[str, Any]) -> str:
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     detail: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path", "filters")]
+        loc = [str(p) for p in err.get("loc", [])]
+        if loc[:1] == ["file"]:  # ("file", <field>): an uploaded file's field
+            loc = loc[1:]
+        loc = [p for p in loc if p not in ("body", "payload", "query", "path", "filters", "form")]
         detail.setdefault(".".join(loc) or "(request)", []).append(field_message(err))
     return error_response(request, 422, "invalid", _("The request is not valid."), detail)
 
@@ -149,8 +162,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(request, exc.status_code, "error", exc.message)
 
 
+from dandang.archive.api import router as archive_router  # noqa: E402
+from dandang.archive.api_import import router as archive_import_router  # noqa: E402
 from dandang.org.api import router as org_router  # noqa: E402
 from dandang.org.api_import import router as import_router  # noqa: E402
 
 api.add_router("/", org_router)
 api.add_router("/", import_router)
+api.add_router("/", archive_router)
+api.add_router("/", archive_import_router)

@@ -36,6 +36,7 @@ from dandang.org import services
 from dandang.org.models import Cadre, Organization, Post, RoleGrant, Tenure, User
 from dandang.org.roles import Role
 from dandang.web import demo_data as D
+from dandang.web.demo_archive import demo_archive_build
 
 DEMO_PASSWORD = "dandang-demo"  # demo only: printed by ``manage.py demo_logins``
 DEFAULT_SEED = 2025
@@ -103,6 +104,7 @@ class BuildReport:
     cadres: int = 0
     tenures: int = 0
     users: int = 0
+    archive_entries: int = 0
     seconds: float = 0.0
 
 
@@ -677,13 +679,19 @@ def _city_layout(scale: str, cadres: int) -> list[int]:
 
 @transaction.atomic
 def demo_build(
-    *, seed: int = DEFAULT_SEED, scale: str = "county", cadres: int | None = None, progress: Progress | None = None
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: str = "county",
+    cadres: int | None = None,
+    progress: Progress | None = None,
+    archive: bool = True,
 ) -> BuildReport:
     """Build the demo province into an empty database, all or nothing.
 
     ``scale="county"``: 浙江省 › 示范市 › 示范县 with ``cadres`` (default 1,500) cadres.
     ``scale="province"``: the same county first, then as many more counties of about 1,500 cadres,
-    under up to eleven cities, as make ``cadres`` (default 200,000)."""
+    under up to eleven cities, as make ``cadres`` (default 200,000).  ``archive``: a year of the
+    performance archive for the demo county (:mod:`dandang.web.demo_archive`)."""
     if scale not in ("county", "province"):
         raise ValidationFailed(_("Some fields are not valid."), detail={"scale": [str(_("Unknown scale."))]})
     if not demo_database_is_empty():
@@ -743,6 +751,11 @@ def demo_build(
                 )
     assert first_plan is not None
     _create_users(b, random.Random(f"{seed}/users"), province, cities[0], first_plan)
+    if archive:  # a year of the performance archive for the demo county, through the archive's services
+        units = {slug: first_plan.unit(slug).org for slug in ("jyj", "nyncj", "town04")}
+        made = demo_archive_build(seed=seed, county=first_plan.org, units=units)
+        report.archive_entries = made.entries
+        say(f"archive: {made.entries} entries, {made.verified} verified, {made.flagged} flagged")
     report.seconds = time.monotonic() - began
     return report
 

@@ -31,12 +31,14 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections, transaction
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -94,6 +96,8 @@ class Targets:
     token: str = ""
     ids: dict[str, list[int]] = field(default_factory=dict)
     usernames: list[str] = field(default_factory=list)
+    # The versions the archive entries have: a step names the version it was decided on.
+    versions: list[int] = field(default_factory=list)
     id_numbers: list[str] = field(default_factory=list)
     roster_xlsx: bytes = b""
     roster_csv: dict[str, bytes] = field(default_factory=dict)
@@ -116,22 +120,74 @@ TARGETS = {
     "cadre_id": "cadre",
     "tenure_id": "tenure",
     "grant_id": "grant",
+    "entry_id": "archive_entry",
+    "task_id": "archive_task",
+    "evidence_id": "archive_evidence",
 }
 
 
+def archive_world(world: Any) -> None:
+    """Archive entries in every state, with evidence, for cadres inside (A1 by cadre_a1, A3 by staff_a
+    — the caller may amend that one) and outside (B1 by staff_b) the caller's county, and a task on
+    each side: built through the services."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dandang.archive import services as archive
+
+    for key, author, task_org in (
+        ("A1", "cadre_a1", "A-bureau"),
+        ("A3", "staff_a", None),
+        ("B1", "staff_b", "B-bureau"),
+    ):
+        task = (
+            archive.archive_task_create(actor=None, organization=world.orgs[task_org], name="防汛抢险", year=2024)
+            if task_org
+            else None
+        )
+        for state in ("draft", "submitted", "verified"):
+            entry = archive.archive_entry_create(
+                actor=None,
+                cadre=world.cadres[key],
+                author=world.user(author),
+                occurred_on=dt.date(2024, 7, 10),
+                category="key_tasks",
+                title=f"{key} {state}",
+                description=f"{key}：汛期转移群众 300 人（{state}）。",
+                task=task,
+                share_percent=Decimal("60") if task else None,
+                metrics=[{"indicator": "转移群众", "unit": "人", "target": "250", "actual": "300"}],
+            )
+            upload = SimpleUploadedFile(f"{key}-{state}.pdf", f"fuzz evidence {key} {state}".encode())
+            archive.archive_evidence_add(actor=None, entry=entry, upload=upload, kind="acceptance_report")
+            if state != "draft":
+                entry = archive.archive_entry_submit(actor=None, entry=entry)
+            if state == "verified":
+                archive.archive_entry_verify(
+                    actor=None,
+                    entry=entry,
+                    method="site_visit",
+                    scores={"completion": 90, "authenticity": 95, "difficulty": 80, "contribution": 60},
+                )
+
+
 @pytest.fixture(scope="module")
-def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Targets]:
-    """The fixture world and a token of ``staff_a``, built once for the module and rolled back."""
+def fuzz_world(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Targets]:
+    """The fixture world and a token of ``staff_a``, built once for the module and rolled back.
+    Uploaded files go to a temporary media directory."""
+    from dandang.archive.models import ArchiveEntry, ArchiveTask, Evidence
     from dandang.org import importing
     from dandang.org.models import Cadre, Organization, Post, RoleGrant, Tenure
     from dandang.org.services import api_token_create
     from dandang.testing import build_world
 
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("fuzz-media")))
+    media.enable()
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
             world = build_world()
+            archive_world(world)
             staff = world.user("staff_a")
             _, token = api_token_create(actor=None, name="fuzz", user=staff)
             parent = importing.template_parent(staff)
@@ -143,8 +199,12 @@ def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Targets
                     "cadre": sorted(Cadre.objects.values_list("pk", flat=True)),
                     "tenure": sorted(Tenure.objects.values_list("pk", flat=True)),
                     "grant": sorted(RoleGrant.objects.values_list("pk", flat=True)),
+                    "archive_entry": sorted(ArchiveEntry.objects.values_list("pk", flat=True)),
+                    "archive_task": sorted(ArchiveTask.objects.values_list("pk", flat=True)),
+                    "archive_evidence": sorted(Evidence.objects.values_list("pk", flat=True)),
                 },
                 usernames=sorted(u.username for u in world.users.values()),
+                versions=sorted(set(ArchiveEntry.objects.values_list("version", flat=True))),
                 id_numbers=sorted(Cadre.objects.values_list("id_number", flat=True)),
                 roster_xlsx=importing.roster_template_xlsx(parent=parent),
                 roster_csv={k: importing.roster_template_csv(k, parent=parent) for k in importing.KINDS},
@@ -155,11 +215,13 @@ def fuzz_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Targets
         except BaseException:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+            media.disable()
             raise
     yield targets
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
+    media.disable()
 
 
 @pytest.fixture
@@ -201,8 +263,8 @@ def _date(value: Any) -> dt.date | None:
 
 
 def aim(case: schemathesis.Case, targets: Targets) -> None:
-    """Replace generated ids, usernames and national ID numbers by real ones, four times out of
-    five; the rest stay as generated (unknown users, bad check digits) or, for an id, name no object
+    """Replace generated ids, archive entry versions, usernames and national ID numbers by real ones,
+    four times out of five; the rest stay as generated (unknown users, bad check digits) or, for an id, name no object
     (:data:`ABSENT`).  Only values of the right type are replaced, so that an invalid case stays
     invalid.
 
@@ -217,6 +279,8 @@ def aim(case: schemathesis.Case, targets: Targets) -> None:
         for name, value in list(values.items()):
             if name in TARGETS and isinstance(value, int) and not isinstance(value, bool):
                 options: list[Any] = targets.ids[TARGETS[name]]
+            elif name == "version" and isinstance(value, int) and not isinstance(value, bool) and targets.versions:
+                options = targets.versions
             elif name == "username" and isinstance(value, str) and 1 <= len(value) <= 150:
                 options = targets.usernames
             elif name == "id_number" and isinstance(value, str) and 1 <= len(value) <= 18:

@@ -2,13 +2,16 @@ import datetime as dt
 import hashlib
 import itertools
 from collections import Counter, defaultdict
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
+from dandang.archive.models import ArchiveEntry, ArchiveFlag, ArchiveScore
 from dandang.core.audit import audit_verify
 from dandang.core.models import AuditEvent
 from dandang.org import services
@@ -34,9 +37,11 @@ def id_number_is_valid(number: str) -> bool:
 
 
 @pytest.fixture(scope="class")
-def county(django_db_setup, django_db_blocker):
-    """The county demo, built once for the class and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
+def county(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The county demo, built once for the class and rolled back after it (its evidence files kept
+    under a temporary media root)."""
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    with django_db_blocker.unblock(), transaction.atomic(), media:
         out = StringIO()
         call_command("demo", stdout=out)
         yield out.getvalue()
@@ -150,6 +155,32 @@ class TestCountyDemo:
         event = AuditEvent.objects.get(partition="331221", action="demo.cadres")
         assert event.row_count == Cadre.objects.count() and len(event.digest) == 64
 
+    def test_a_year_of_the_archive_with_every_flag_of_the_guard(self):
+        entries = ArchiveEntry.objects.filter(year=2026)
+        assert entries.count() == ArchiveEntry.objects.count() >= 90
+        assert {e.cadre.org_path[:21] for e in entries.select_related("cadre")} == {"330000/331200/331221/"}
+        statuses = Counter(entries.values_list("status", flat=True))
+        assert statuses["verified"] > entries.count() * 0.6
+        assert statuses["submitted"] and statuses["returned"] and statuses["draft"]
+        assert entries.filter(polarity="negative", status="verified", counted_value__lt=0).exists()
+        verified = entries.filter(status="verified")
+        assert all(e.metrics.exists() for e in verified if "no_metric" not in e.flag_codes)
+        assert all(e.evidence.exists() for e in verified)
+        codes = Counter(ArchiveFlag.objects.values_list("code", flat=True))
+        assert codes["near_duplicate"] == 2 and codes["over_claimed"] == 3 and codes["shared_evidence"] == 2
+        assert codes["process_trace"] >= 3
+        traces = [e for e in verified if "process_trace" in e.flag_codes]
+        assert traces and {e.counted_value for e in traces} == {Decimal(0)}
+        twins = ArchiveFlag.objects.filter(code="near_duplicate").select_related("entry")
+        assert len({f.entry.cadre_id for f in twins}) == 2
+        assert sum(e.share_percent for e in entries if "over_claimed" in e.flag_codes) > 100
+        # Scores of the verified entries' cadres, each with its decision record.
+        cadres = set(verified.values_list("cadre_id", flat=True))
+        scores = ArchiveScore.objects.filter(year=2026, quarter=0)
+        assert set(scores.values_list("cadre_id", flat=True)) == cadres
+        assert all(s.decision_id for s in scores)
+        assert audit_verify()[1] == []
+
     def test_logins_table(self):
         out = StringIO()
         call_command("demo_logins", stdout=out)
@@ -175,7 +206,7 @@ def test_same_seed_same_people_other_seed_other_people():
     digests = []
     for seed in (7, 7, 8):
         sid = transaction.savepoint()
-        demo_build(seed=seed, cadres=300)
+        demo_build(seed=seed, cadres=300, archive=False)
         digests.append(digest_of_people())
         transaction.savepoint_rollback(sid)
     assert digests[0] == digests[1]
@@ -183,7 +214,8 @@ def test_same_seed_same_people_other_seed_other_people():
 
 
 @pytest.mark.django_db
-def test_province_scale_small():
+def test_province_scale_small(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
     call_command("demo", scale="province", cadres=3000, stdout=StringIO())
     assert Cadre.objects.count() == 3000
     assert Organization.objects.filter(level=L.CITY).count() >= 2
