@@ -864,6 +864,20 @@ def _digest(
 
 # --- the service -----------------------------------------------------------------------------
 
+
+def _set_based(tables: list[Table]) -> bool:
+    """Whether the file goes the set-based way (:mod:`dandang.archive.importing_sql`): on
+    PostgreSQL, one streamed .csv table of entries whose header has no error."""
+    if connection.vendor != "postgresql" or len(tables) != 1:
+        return False
+    table = tables[0]
+    if table.kind != KIND or isinstance(table.rows, list):
+        return False
+    header_errors: list[RowError] = []
+    tabular.Rows(table, SPEC, header_errors)
+    return not header_errors
+
+
 COUNT_KINDS = ("entries", "metrics", "tasks")
 
 
@@ -879,7 +893,15 @@ def archive_import(*, actor: User | None, filename: str, data: bytes) -> ImportR
     errors: list[RowError] = []
     try:
         with transaction.atomic():
-            partitions = _import(tables, errors, actor)
+            partitions: dict[str, _Partition] | None = None
+            if _set_based(tables):
+                from dandang.archive.importing_sql import import_csv
+
+                partitions = import_csv(tables[0], actor, CHUNK)
+                if partitions is None:  # an error, or a spelling only the Python checker takes
+                    tables = tabular.read_tables(filename, data, SPECS, stream=True)
+            if partitions is None:
+                partitions = _import(tables, errors, actor)
             if errors:
                 transaction.set_rollback(True)
             else:

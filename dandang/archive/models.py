@@ -69,7 +69,12 @@ class ArchiveTask(models.Model):
     name = models.CharField(_("name"), max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -85,16 +90,25 @@ class ArchiveTask(models.Model):
 
 
 class ArchiveEntry(models.Model):
-    cadre = models.ForeignKey(Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="archive_entries")
+    # No index of its own: the (cadre, year, quarter) index serves lookups by cadre.
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="archive_entries", db_index=False
+    )
     # Where the cadre served when it happened (from the tenure covering the date).
     tenure = models.ForeignKey(
-        Tenure, verbose_name=_("tenure"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Tenure,
+        verbose_name=_("tenure"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # never looked up by: one index fewer to maintain on a bulk import
     )
     post = models.ForeignKey(
-        Post, verbose_name=_("post"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Post, verbose_name=_("post"), null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+"
+        Organization, verbose_name=_("organization"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     occurred_on = models.DateField(_("date"))
     year = models.PositiveSmallIntegerField(_("year"), editable=False)
@@ -119,10 +133,14 @@ class ArchiveEntry(models.Model):
         _("difficulty"), max_length=16, choices=Difficulty.choices, default=Difficulty.ORDINARY
     )
 
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(_("version"), default=1)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
@@ -134,6 +152,7 @@ class ArchiveEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("verifier's note"), blank=True)
@@ -152,7 +171,8 @@ class ArchiveEntry(models.Model):
         verbose_name_plural = _("archive entries")
         indexes = [
             models.Index(fields=["cadre", "year", "quarter"], name="archive_entry_cadre_year_idx"),
-            models.Index(fields=["task"], name="archive_entry_task_idx"),
+            # The verification queue (status "submitted"); a plain index, no pattern-ops twin.
+            models.Index(fields=["status"], name="archive_entry_status_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -205,7 +225,12 @@ class Evidence(models.Model):
     dated = models.DateField(_("date of the evidence"), null=True, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
