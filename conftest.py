@@ -32,8 +32,48 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                 reporter.write_line(f"CI=true: {skipped} skipped test(s) fail the run", red=True)
 
 
-@pytest.fixture
-def world(db):  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The fixture world built once for a test module, in a transaction rolled back at the end of
+    the module.  A module opts in with ``pytest.mark.usefixtures("shared_world")`` in its
+    ``pytestmark``: every test of the module then runs in a savepoint of that transaction (the
+    ``db`` fixture), rolled back after the test, and ``world`` gives each test the world re-read
+    from the database (fresh objects, no state cached on them by an earlier test).  Not for
+    modules with transactional tests: they need real commits."""
+    from django.db import transaction
+
     from dandang.testing import build_world
 
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture
+def world(request, db):  # type: ignore[no-untyped-def]
+    from dandang.testing import build_world
+
+    if "shared_world" in request.fixturenames:
+        if _transactional(request):
+            raise RuntimeError("a transactional test cannot use the shared world: it needs real commits")
+        return request.getfixturevalue("shared_world").reloaded()
     return build_world()

@@ -23,6 +23,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
@@ -34,7 +35,7 @@ from django_htmx.middleware import HtmxDetails
 from dandang.archive import services
 from dandang.archive.display import FLAG_LABELS, flag_views, kind_choices, kind_labels, short_flags
 from dandang.archive.forms import EntryFilterForm, NoteForm, VerifyForm, VersionForm
-from dandang.archive.models import ArchiveEntry, Evidence, Polarity, Status
+from dandang.archive.models import ArchiveEntry, Category, Evidence, Polarity, Status
 from dandang.archive.selectors import (
     can_view_flags,
     entries_to_verify,
@@ -81,11 +82,33 @@ def recordable_polarities(viewer: Any, cadre: Cadre) -> list[str]:
 class EntryRow:
     entry: ArchiveEntry
     flags: list[tuple[str, Any]]
+    url: str = ""
+    category: str = ""
+    polarity: str = ""
+    status: str = ""
 
 
 def _rows(viewer: Any, entries: list[ArchiveEntry]) -> list[EntryRow]:
+    """Table rows: the flags the viewer may see (one query), the entry's link and its labels in
+    the reader's language — each label translated once per page, not once per row."""
     flags = entry_flags_for(viewer, entries)  # one query, only what the viewer may see
-    return [EntryRow(entry=e, flags=short_flags(flags.get(e.pk, []))) for e in entries]
+    categories = {value: str(label) for value, label in Category.choices}
+    polarities = {value: str(label) for value, label in Polarity.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    # The detail URL reversed once, each row's by substitution (a pk has digits only).
+    marker = 987654321
+    detail = reverse("archive:entry_detail", args=[marker]).split(str(marker))
+    return [
+        EntryRow(
+            entry=e,
+            flags=short_flags(flags.get(e.pk, [])),
+            url=f"{detail[0]}{e.pk}{detail[1]}",
+            category=categories.get(e.category, e.category),
+            polarity=polarities.get(e.polarity, e.polarity),
+            status=statuses.get(e.status, e.status),
+        )
+        for e in entries
+    ]
 
 
 def _org_options(viewer: Any, selected: Any) -> list[Any]:
@@ -602,7 +625,11 @@ def dossier(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response = render(request, "archive/_dossier_table.html", context)
     else:
         timeline = entry_timeline(viewer, cadre)
-        scores = list(scores_for(viewer, cadre))
+        # The page shows the figures only: not the decision records, whose inputs list every
+        # entry counted (their size grows with the archive).
+        scores = list(
+            scores_for(viewer, cadre).select_related(None).only("id", "year", "quarter", "score", "frozen_at")
+        )
         context.update(
             {
                 "blocks": _post_blocks(cadre_career(viewer, cadre), timeline, timezone.localdate()),

@@ -180,6 +180,7 @@ def shipped_rulebooks() -> dict[str, Rulebook]:
 
 def rulebook_cache_clear() -> None:
     _shipped_in.cache_clear()
+    rulebook_cache_invalidate()
 
 
 def validate_shipped_rulebooks() -> None:
@@ -202,10 +203,59 @@ def _from_published(row: PublishedRulebook) -> Rulebook:
     return parse_rulebook(row.content, source=row.ref, origin=origin)
 
 
+class _TransactionMark:
+    """A commit hook that does nothing: registered when the cache of effective rulebooks is
+    filled, it stays among the connection's pending hooks exactly as long as the transaction (and
+    every savepoint) it was registered in is open — Django drops it on commit, on rollback and on
+    the rollback of any savepoint around it."""
+
+    def __call__(self) -> None:
+        return None
+
+
+_CACHE_ATTR = "_dandang_rulebooks"
+
+
+def _transaction_cache() -> dict[tuple[str, str | None], Rulebook] | None:
+    """The effective rulebooks read in the current transaction, or None outside a transaction
+    (in autocommit every call reads the database)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    state = getattr(connection, _CACHE_ATTR, None)
+    if state is not None and any(hook is state[0] for _sids, hook, _robust in connection.run_on_commit):
+        return state[1]
+    mark = _TransactionMark()
+    transaction.on_commit(mark)
+    cache: dict[tuple[str, str | None], Rulebook] = {}
+    setattr(connection, _CACHE_ATTR, (mark, cache))
+    return cache
+
+
+def rulebook_cache_invalidate() -> None:
+    """Forget the effective rulebooks read in the current transaction (on publish)."""
+    setattr(transaction.get_connection(), _CACHE_ATTR, None)
+
+
 def rulebook_effective(rulebook_id: str, organization: Any = None) -> Rulebook:
     """The version in force for ``organization``: the newest version published for it or its
     nearest ancestor, else the newest deployment-wide version, else the shipped file.
-    System-level (no viewer): rulebooks are not confidential."""
+    System-level (no viewer): rulebooks are not confidential.
+
+    Read once per transaction for a rulebook and an organization path (services ask for the same
+    rulebook many times in one operation); a publication in the transaction forgets what was read,
+    and so does the rollback of the transaction or of the savepoint it was read in."""
+    cache = _transaction_cache()
+    key = (rulebook_id, organization.path if organization is not None else None)
+    if cache is not None and key in cache:
+        return cache[key]
+    book = _rulebook_effective(rulebook_id, organization)
+    if cache is not None:
+        cache[key] = book
+    return book
+
+
+def _rulebook_effective(rulebook_id: str, organization: Any) -> Rulebook:
     shipped = shipped_rulebook(rulebook_id)
     rows = PublishedRulebook.objects.filter(rulebook_id=rulebook_id).select_related("organization")
     if organization is not None:
@@ -278,6 +328,7 @@ def rulebook_publish(
     except IntegrityError:
         # Two publications raced for the same version number; the unique constraint let one win.
         raise Conflict(_("Another version of this rulebook was published at the same time; try again.")) from None
+    rulebook_cache_invalidate()
     audit_record(
         actor=actor,
         action="rulebook.publish",

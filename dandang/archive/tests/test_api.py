@@ -24,7 +24,7 @@ from dandang.archive.schemas import FlagCode
 from dandang.core.models import AccessLog, AuditEvent
 from dandang.testing import fresh, row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 _SCHEMA: dict[str, Any] = {}
 

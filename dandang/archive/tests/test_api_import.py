@@ -12,7 +12,7 @@ from dandang.archive.tests.test_importing import csv_bytes, row
 from dandang.org import services
 from dandang.testing import row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 URL = "/api/v1/archive-imports"
 

@@ -20,7 +20,7 @@ from dandang.core.models import AuditEvent
 from dandang.core.rulebooks import rulebook_publish
 from dandang.testing import row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 FLOOD = (
     "2024年7月强降雨期间，牵头组织青山镇防汛抢险，连续72小时驻守东湖水库大坝，"

@@ -15,6 +15,9 @@ from dandang.core.models import AuditEvent, PublishedRulebook
 from dandang.core.rulebooks import load_rulebook_file, rulebook_publish, shipped_rulebook
 from dandang.testing import row_counts
 
+# The world is built once for the module; each test runs in a savepoint rolled back after it.
+pytestmark = pytest.mark.usefixtures("shared_world")
+
 SHIPPED = settings.DANDANG_RULEBOOK_DIR / "archive.yaml"
 
 

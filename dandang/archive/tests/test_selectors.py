@@ -5,15 +5,17 @@ verifiers and organization staff only."""
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 
 from dandang.archive import selectors, services
+from dandang.archive.models import ArchiveEntry, ArchiveTask
 from dandang.core.errors import NotFound
 from dandang.org import services as org_services
 
 from .archive_helpers import attach, entry, submitted, verified
 from .archive_helpers import media as media  # fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 # Who reads the archive of a cadre of the A-bureau (A1, A3, A4).
 READERS_A = {
@@ -43,16 +45,29 @@ NOT_READERS = [
 FLAG_VIEWERS = {"leader_a", "staff_a", "discipline_a", "committee_a", "staff_city"}
 
 
+@pytest.fixture(scope="module")
+def archive_made(shared_world, django_db_blocker, tmp_path_factory):
+    """A1's own entry (a process trace only, verified), an A3 entry, a B1 entry, A-bureau task:
+    made once for the module, in the shared world's transaction (its evidence files in a media
+    directory of the module); each test reads them afresh (``archive``)."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), django_db_blocker.unblock():
+        world = shared_world.reloaded()
+        a1 = verified(world, cadre="A1", actor="cadre_a1", verifier="leader_a", kinds=("photo_trail",))
+        a3 = submitted(world, cadre="A3", actor="leader_a", category="key_tasks", polarity="negative")
+        b1 = submitted(world, cadre="B1", actor="staff_b", kinds=("meeting_held",))
+        task = services.archive_task_create(
+            actor=world.user("staff_a"), organization=world.orgs["A-bureau"], name="防汛", year=2025
+        )
+    return {"a1": a1.pk, "a3": a3.pk, "b1": b1.pk, "task": task.pk}
+
+
 @pytest.fixture
-def archive(world, media):
-    """A1's own entry (a process trace only, verified), an A3 entry, a B1 entry, A-bureau task."""
-    a1 = verified(world, cadre="A1", actor="cadre_a1", verifier="leader_a", kinds=("photo_trail",))
-    a3 = submitted(world, cadre="A3", actor="leader_a", category="key_tasks", polarity="negative")
-    b1 = submitted(world, cadre="B1", actor="staff_b", kinds=("meeting_held",))
-    task = services.archive_task_create(
-        actor=world.user("staff_a"), organization=world.orgs["A-bureau"], name="防汛", year=2025
-    )
-    return {"a1": a1, "a3": a3, "b1": b1, "task": task}
+def archive(world, archive_made, media):
+    entries = ArchiveEntry.objects.in_bulk([archive_made[k] for k in ("a1", "a3", "b1")])
+    return {
+        **{k: entries[archive_made[k]] for k in ("a1", "a3", "b1")},
+        "task": ArchiveTask.objects.get(pk=archive_made["task"]),
+    }
 
 
 @pytest.mark.parametrize("username", sorted(READERS_A) + NOT_READERS)

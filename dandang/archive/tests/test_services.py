@@ -29,7 +29,7 @@ from dandang.testing import fresh, row_counts
 from .archive_helpers import METRIC, SCORES, attach, entry, submitted, unique_text, upload, verified, verify
 from .archive_helpers import media as media  # fixture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 EVERYONE = [
     "cadre_a1",

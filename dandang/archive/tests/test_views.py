@@ -34,7 +34,7 @@ from dandang.archive.tests.archive_helpers import (
 from dandang.core.models import AccessLog
 from dandang.testing import fresh, row_counts
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world", "media")]
 
 
 # Logging a test client in writes these; nothing else may change when an action is refused.

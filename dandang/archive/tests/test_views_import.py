@@ -9,7 +9,7 @@ from dandang.archive.tests.test_importing import csv_bytes, row
 from dandang.core.models import Notification
 from dandang.testing import row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 URL = "/archive/import/"
 

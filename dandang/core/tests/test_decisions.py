@@ -10,7 +10,7 @@ from dandang.core.errors import ValidationFailed
 from dandang.core.models import DecisionRecord
 from dandang.core.rulebooks import rulebook_effective, rulebook_publish, shipped_rulebook
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 EXPLANATION = {
     "zh-hans": "连续失败5次，账户锁定30分钟。",

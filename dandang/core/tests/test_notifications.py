@@ -13,7 +13,7 @@ from dandang.core.notifications import (
     render_message,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def test_send_and_read_the_inbox(world):

@@ -7,6 +7,7 @@ import yaml
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.test import override_settings
 
 from dandang.core.errors import NotFound, ValidationFailed
@@ -181,6 +182,39 @@ def test_effective_is_nearest_ancestor_then_deployment_then_shipped(world):
     assert rulebook_effective("security", world.orgs["B-t1-v1"]).ref == "security@3"
     # Without an organization: the newest deployment-wide version.
     assert rulebook_effective("security").ref == "security@5"
+
+
+@pytest.mark.django_db
+def test_effective_is_read_once_per_transaction_and_forgotten_on_publish(world, django_assert_num_queries):
+    village, town = world.orgs["A-t1-v1"], world.orgs["A-t1"]
+    first = rulebook_effective("security", village)
+    with django_assert_num_queries(0):  # read again in the same transaction: from the cache
+        assert rulebook_effective("security", village) is first
+    with django_assert_num_queries(2):  # another organization path is read on its own
+        assert rulebook_effective("security", town).ref == "security@1"
+    rulebook_publish(actor=None, document=with_limit(6), organization=world.orgs["A"])
+    # The publication forgets what was read: both paths see the new version at once.
+    assert rulebook_effective("security", village).ref == "security@2"
+    assert rulebook_effective("security", town).ref == "security@2"
+    assert rulebook_effective("security", world.orgs["B-t1-v1"]).ref == "security@1"
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_publication_leaves_no_cached_rulebook(world):
+    village = world.orgs["A-t1-v1"]
+    assert rulebook_effective("security", village).ref == "security@1"
+    with pytest.raises(RuntimeError), transaction.atomic():  # a savepoint, rolled back
+        rulebook_publish(actor=None, document=with_limit(6), organization=world.orgs["A"])
+        assert rulebook_effective("security", village).ref == "security@2"  # cached in the savepoint
+        raise RuntimeError
+    # What was read in the rolled-back savepoint is forgotten with it.
+    assert not PublishedRulebook.objects.exists()
+    assert rulebook_effective("security", village).ref == "security@1"
+    # A savepoint that is kept keeps what was read in it.
+    with transaction.atomic():
+        rulebook_publish(actor=None, document=with_limit(7), organization=world.orgs["A"])
+    effective = rulebook_effective("security", village)  # version 2 again: the first was rolled back
+    assert (effective.ref, effective.content.login_lockout.failure_limit) == ("security@2", 7)
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from dandang.org import selectors, services
 from dandang.org.models import ApiToken, Cadre, Organization, Post, RoleGrant, Tenure
 from dandang.testing import fresh, make_id_number, row_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 _SCHEMA: dict[str, Any] = {}
 

@@ -15,7 +15,7 @@ from dandang.core.models import AuditEvent, PublishedRulebook
 from dandang.core.workdays import Deadline
 from dandang.org.calendar_admin import holiday_table_may_publish, holiday_table_publish
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 D = dt.date
 URL = "/holidays/"

@@ -13,7 +13,7 @@ from django.utils import translation
 from dandang.core.models import AuditEvent, PublishedRulebook
 from dandang.core.rulebooks import rulebook_effective
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 SHIPPED = Path(settings.DANDANG_RULEBOOK_DIR) / "security.yaml"
 

@@ -3,7 +3,7 @@ from django.db import connection
 
 from dandang.org import selectors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def names(viewer, q):

@@ -8,7 +8,7 @@ from dandang.org import selectors, services
 from dandang.org.models import Cadre, Organization, Tenure
 from dandang.testing import fresh, make_id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def test_materialized_path_and_partition(world):

@@ -12,7 +12,7 @@ from dandang.org import services
 from dandang.org.models import Cadre
 from dandang.testing import make_id_number
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def client_for(user, language="en"):

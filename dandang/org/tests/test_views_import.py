@@ -13,7 +13,7 @@ from dandang.org.models import Cadre
 from dandang.org.tests.import_files import ZHAO_ID, good_rows, roster_xlsx
 from dandang.org.tests.test_importing import PNG, table_counts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def client_for(user, language="en"):

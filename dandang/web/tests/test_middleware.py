@@ -12,7 +12,7 @@ from django.test import Client
 
 from dandang.core import context_processors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 
 def client_for(user, language):

@@ -12,7 +12,7 @@ from dandang.org import services
 from dandang.testing import fresh
 from dandang.web.middleware import ApplicationErrorMiddleware
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world")]
 
 ZH_LOGIN_ERROR = "请输入一个正确的"  # Django's own Chinese catalogue: "Please enter a correct …"
 EN_LOGIN_ERROR = "Please enter a correct username and password"
