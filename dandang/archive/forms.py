@@ -18,6 +18,7 @@ from dandang.archive.models import ArchiveTask, Category, Difficulty, Method, Po
 from dandang.archive.rules import ArchiveRules
 from dandang.archive.services import REVIEW_DIMENSIONS
 from dandang.core.errors import ValidationFailed
+from dandang.core.widgets import InlineSelect
 
 ANY = ("", _("Any"))
 METRIC_FIELDS = ("indicator", "unit", "baseline", "target", "actual")
@@ -208,7 +209,7 @@ class EntryFilterForm(forms.Form):
             attrs={"type": "search", "placeholder": _("Name, pinyin or initials"), "autocomplete": "off"}
         ),
     )
-    org = forms.IntegerField(label=_("Organization"), required=False, min_value=1, widget=forms.Select)
+    org = forms.IntegerField(label=_("Organization"), required=False, min_value=1, widget=InlineSelect)
     year = forms.IntegerField(label=_("Year"), required=False, min_value=1950, max_value=2100)
     quarter = forms.TypedChoiceField(
         label=_("Quarter"),
@@ -216,11 +217,16 @@ class EntryFilterForm(forms.Form):
         coerce=int,
         empty_value=None,
         choices=[ANY, *[(q, f"Q{q}") for q in (1, 2, 3, 4)]],
+        widget=InlineSelect,
     )
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=[ANY, *Category.choices])
-    polarity = forms.ChoiceField(label=_("Positive or negative"), required=False, choices=[ANY, *Polarity.choices])
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[ANY, *Status.choices])
-    flag = forms.ChoiceField(label=_("Guard flag"), required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[ANY, *Category.choices], widget=InlineSelect
+    )
+    polarity = forms.ChoiceField(
+        label=_("Positive or negative"), required=False, choices=[ANY, *Polarity.choices], widget=InlineSelect
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[ANY, *Status.choices], widget=InlineSelect)
+    flag = forms.ChoiceField(label=_("Guard flag"), required=False, widget=InlineSelect)
     cadre = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, fields: tuple[str, ...], may_see_flags: bool, **kwargs: Any) -> None:

@@ -64,6 +64,21 @@ from dandang.org.selectors import (
 
 PAGE_SIZE = 50
 DOSSIER_PAGE_SIZE = 50
+# What a row of the dossier's entry table reads (archive/_dossier_table.html).
+DOSSIER_FIELDS = (
+    "id",
+    "cadre_id",
+    "occurred_on",
+    "title",
+    "category",
+    "polarity",
+    "status",
+    "counted_value",
+    "post",
+    "post__title",
+    "organization",
+    "organization__name",
+)
 ORG_FILTER_LIMIT = 300
 
 
@@ -609,22 +624,32 @@ def dossier(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         status=filters.get("status", ""),
         flag=filters.get("flag", ""),
     )
-    page = Paginator(entries, DOSSIER_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The table shows a few columns of the entry, its post and its organization: nothing else is
+    # read (the description and the joined cadre, task and author would grow every row).
+    entries = entries.select_related(None).select_related("post", "organization").only(*DOSSIER_FIELDS)
+    partial = bool(request.htmx) and not request.htmx.history_restore_request
+    timeline = [] if partial else entry_timeline(viewer, cadre)
+    paginator = Paginator(entries, DOSSIER_PAGE_SIZE)
+    if not partial and not any(filters.values()):
+        # Unfiltered, the number of entries is the timeline's total: no second count.
+        paginator.count = sum(row["entries"] for row in timeline)
+    page = paginator.get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    for entry in listed:
+        entry.cadre = cadre  # every row is this cadre's: no join, no query
     context: dict[str, Any] = {
         "cadre": cadre,
         "form": form,
         "page_obj": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "rows": _rows(viewer, list(page.object_list)),
+        "rows": _rows(viewer, listed),
         "may_see_flags": may_flags,
         "filtered": any(filters.values()),
         "action": request.path,
     }
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
     if partial:
         response = render(request, "archive/_dossier_table.html", context)
     else:
-        timeline = entry_timeline(viewer, cadre)
         # The page shows the figures only: not the decision records, whose inputs list every
         # entry counted (their size grows with the archive).
         scores = list(
