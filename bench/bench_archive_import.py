@@ -120,11 +120,16 @@ def copy_bare(path: Path) -> float:
 
 
 def import_file(path: Path, actor: User, rows: int) -> tuple[float, dict[str, int]]:
-    """Seconds of the importer on the file (reading it included), rolled back afterwards."""
+    """Seconds of the importer on the file (reading it included, and the deferred foreign-key
+    checks a commit would make), rolled back afterwards."""
     limits = override_settings(DANDANG_IMPORT_MAX_ROWS=rows + 1, DANDANG_IMPORT_MAX_BYTES=path.stat().st_size + 1)
     with transaction.atomic(), limits:
         began = time.perf_counter()
         result = importing.archive_import(actor=actor, filename=path.name, data=path.read_bytes())
+        # The foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED); this run rolls
+        # back, so it has them checked now, inside the measured time, as a commit would.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         seconds = time.perf_counter() - began
         if not result.ok:
             raise RuntimeError(f"the generated file has errors: {[str(e) for e in result.errors[:5]]}")
