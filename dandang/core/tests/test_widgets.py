@@ -6,15 +6,16 @@ import re
 
 import pytest
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as lazy_label
 
 from dandang.core.widgets import InlineSelect
 
+# lazy_label: a lazy group label that makemessages does not extract (test data, not a string a person reads).
 CHOICES = [
     ("", "— any —"),
     ("economic", "经济发展"),
     ("<script>", 'a "quoted" & <b>bold</b> label'),
-    (_("Group"), [("g1", "第一"), ("g2", "第二")]),
+    (lazy_label("Group"), [("g1", "第一"), ("g2", "第二")]),
     (3, "Q3"),
 ]
 
