@@ -190,39 +190,6 @@ class ExtraFact(BaseModel):
             raise ValueError("choices: only a choice fact has choices")
         return self
 
-    def check(self, value: Any) -> Value:
-        """The value of this fact in a case, typed exactly; raises ValueError naming the problem.
-        Booleans only as true/false; integers only as integers; decimals as numbers or numeric
-        strings (converted exactly); choices among the declared codes."""
-        if self.type == "boolean":
-            if not isinstance(value, bool):
-                raise ValueError("must be true or false")
-            return value
-        if self.type == "choice":
-            if not isinstance(value, str) or value not in (self.choices or {}):
-                raise ValueError(f"must be one of {', '.join(self.choices or {})}")
-            return value
-        if self.type == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError("must be an integer")
-            number: int | Decimal = value
-        else:
-            if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-                raise ValueError("must be a decimal number")
-            try:
-                # A JSON float is read through its shortest text ("0.85"), so no binary error
-                # enters the comparison.
-                number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-            except InvalidOperation:
-                raise ValueError("must be a decimal number") from None
-            if not number.is_finite():
-                raise ValueError("must be a finite decimal number")
-        if self.minimum is not None and number < self.minimum:
-            raise ValueError(f"must be at least {self.minimum}")
-        if self.maximum is not None and number > self.maximum:
-            raise ValueError(f"must be at most {self.maximum}")
-        return number
-
 
 class Condition(BaseModel):
     """``fact op value`` over a case fact or one of the item's extra facts."""
