@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "dandang.core",
     "dandang.org",
     "dandang.archive",
+    "dandang.tolerance",
     "dandang.web",
 ]
 

@@ -14,7 +14,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.request import RawPostDataException
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -22,6 +21,7 @@ from ninja.parser import Parser
 from ninja.types import DictStrAny
 
 from dandang.core.errors import ApplicationError
+from dandang.core.validation import pydantic_field_message
 from dandang.org.api_auth import SessionAuth, TokenAuth
 
 
@@ -66,53 +66,6 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
-# Messages for pydantic's error types, so that field errors too are in the caller's language.
-_FIELD_MESSAGES: dict[str, Any] = {
-    "missing": gettext_lazy("This field is required."),
-    "extra_forbidden": gettext_lazy("This field is not allowed here."),
-    "int_parsing": gettext_lazy("Enter a whole number."),
-    "int_type": gettext_lazy("Enter a whole number."),
-    "int_from_float": gettext_lazy("Enter a whole number."),
-    "bool_parsing": gettext_lazy("Enter true or false."),
-    "bool_type": gettext_lazy("Enter true or false."),
-    "string_type": gettext_lazy("Enter text."),
-    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "date_from_datetime_inexact": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
-    "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
-    "string_nul": gettext_lazy("Text may not contain the NUL character."),
-    "greater_than_equal": gettext_lazy("Enter a number greater than or equal to %(ge)s."),
-    "less_than_equal": gettext_lazy("Enter a number less than or equal to %(le)s."),
-    "enum": gettext_lazy("Choose one of: %(expected)s."),
-    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
-    "model_attributes_type": gettext_lazy("Send a JSON object."),
-    "dict_type": gettext_lazy("Send a JSON object."),
-    "model_type": gettext_lazy("Send a JSON object."),
-    "list_type": gettext_lazy("Send a list."),
-    "too_long": gettext_lazy("Send at most %(max_length)s items."),
-    "decimal_parsing": gettext_lazy("Enter a number."),
-    "decimal_type": gettext_lazy("Enter a number."),
-    "finite_number": gettext_lazy("Enter a number."),
-    "decimal_max_digits": gettext_lazy("Enter a number of at most %(max_digits)s digits."),
-    "decimal_max_places": gettext_lazy("Enter at most %(decimal_places)s digits after the decimal point."),
-    "decimal_whole_digits": gettext_lazy("Enter at most %(whole_digits)s digits before the decimal point."),
-    "greater_than": gettext_lazy("Enter a number greater than %(gt)s."),
-    "less_than": gettext_lazy("Enter a number less than %(lt)s."),
-}
-
-
-def field_message(err: dict[str, Any]) -> str:
-    template = _FIELD_MESSAGES.get(str(err.get("type", "")))
-    if template is None:
-        return str(err.get("msg", ""))
-    try:
-        return str(template) % dict(err.get("ctx") or {})
-    except (KeyError, TypeError, ValueError):
-        return str(err.get("msg", ""))
-
-
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     detail: dict[str, list[str]] = {}
@@ -121,7 +74,7 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         if loc[:1] == ["file"]:  # ("file", <field>): an uploaded file's field
             loc = loc[1:]
         loc = [p for p in loc if p not in ("body", "payload", "query", "path", "filters", "form")]
-        detail.setdefault(".".join(loc) or "(request)", []).append(field_message(err))
+        detail.setdefault(".".join(loc) or "(request)", []).append(pydantic_field_message(err))
     return error_response(request, 422, "invalid", _("The request is not valid."), detail)
 
 
