@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -149,12 +149,15 @@ def _require_verifier(actor: Any, entry: ArchiveEntry) -> None:
         raise PermissionDenied(_("Your role does not allow verifying archive entries of this cadre."))
 
 
-def _lock(entry: ArchiveEntry, version: int | None) -> ArchiveEntry:
+def _lock(entry: ArchiveEntry, version: int | None, allowed: Callable[[ArchiveEntry], None]) -> ArchiveEntry:
+    """The entry locked for the transition, after ``allowed`` (which raises PermissionDenied) and
+    then the version check: someone who may not act learns nothing from a stale version."""
     locked = (
         ArchiveEntry.objects.select_for_update(of=("self",))
         .select_related("cadre", "cadre__org", "task", "organization")
         .get(pk=entry.pk)
     )
+    allowed(locked)
     if version is not None and int(version) != locked.version:
         raise Conflict(_("This entry was changed by someone else meanwhile; reload it and try again."))
     return locked
@@ -416,8 +419,7 @@ def archive_entry_update(
     unknown = sorted(set(changes) - EDITABLE - {"metrics"})
     if unknown:
         raise invalid({name: [gettext("This field cannot be changed here.")] for name in unknown})
-    locked = _lock(entry, version)
-    _require_author(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_author(actor, e))
     _require_status(locked, Status.DRAFT, Status.RETURNED)
     if "polarity" in changes and not can_record(actor, locked.cadre, changes["polarity"]):
         raise PermissionDenied(_("Your role does not allow recording archive entries of this polarity for this cadre."))
@@ -488,8 +490,7 @@ def archive_evidence_add(
     version: int | None = None,
 ) -> Evidence:
     """Attach a file to a draft or returned entry (its author), stored under its SHA-256."""
-    locked = _lock(entry, version)
-    _require_author(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_author(actor, e))
     _require_status(locked, Status.DRAFT, Status.RETURNED)
     _, rules = archive_rules(locked.cadre.org)
     detail: dict[str, list[str]] = {}
@@ -549,8 +550,7 @@ def archive_evidence_add(
 @transaction.atomic
 def archive_evidence_remove(*, actor: User | None, evidence: Evidence, version: int | None = None) -> ArchiveEntry:
     """Detach a file from a draft or returned entry (its author).  The stored file stays."""
-    locked = _lock(evidence.entry, version)
-    _require_author(actor, locked)
+    locked = _lock(evidence.entry, version, lambda e: _require_author(actor, e))
     _require_status(locked, Status.DRAFT, Status.RETURNED)
     before = {"evidence": evidence.pk, "filename": evidence.filename, "sha256": evidence.sha256, "kind": evidence.kind}
     # The other cadres' entries holding the same file lose their shared-evidence flag.
@@ -596,8 +596,7 @@ def _notify_author(entry: ArchiveEntry, message: str, note: str = "") -> None:
 
 @transaction.atomic
 def archive_entry_submit(*, actor: User | None, entry: ArchiveEntry, version: int | None = None) -> ArchiveEntry:
-    locked = _lock(entry, version)
-    _require_author(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_author(actor, e))
     _require_status(locked, Status.DRAFT, Status.RETURNED)
     before = snapshot(locked, ["status", "version"])
     locked.status = Status.SUBMITTED
@@ -621,8 +620,7 @@ def archive_entry_submit(*, actor: User | None, entry: ArchiveEntry, version: in
 def archive_entry_withdraw(
     *, actor: User | None, entry: ArchiveEntry, version: int | None = None, reason: str = ""
 ) -> ArchiveEntry:
-    locked = _lock(entry, version)
-    _require_author(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_author(actor, e))
     _require_status(locked, Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
     before = snapshot(locked, ["status", "version"])
     locked.status = Status.WITHDRAWN
@@ -655,8 +653,7 @@ def archive_entry_return(
     *, actor: User | None, entry: ArchiveEntry, note: str, version: int | None = None
 ) -> ArchiveEntry:
     """Return a submitted entry to its author for more information."""
-    locked = _lock(entry, version)
-    _require_verifier(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_verifier(actor, e))
     _require_status(locked, Status.SUBMITTED)
     note = _note_required(note)
     before = snapshot(locked, ["status", "version"])
@@ -675,8 +672,7 @@ def archive_entry_return(
 def archive_entry_reject(
     *, actor: User | None, entry: ArchiveEntry, note: str, version: int | None = None
 ) -> ArchiveEntry:
-    locked = _lock(entry, version)
-    _require_verifier(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_verifier(actor, e))
     _require_status(locked, Status.SUBMITTED)
     note = _note_required(note)
     before = snapshot(locked, ["status", "version"])
@@ -712,8 +708,7 @@ def archive_entry_verify(
     kind confirmed or corrected (``evidence_kinds`` maps evidence ids to kinds; an item not named
     is confirmed as declared).  The verifier may correct the difficulty.  The entry then counts,
     and the cadre's scores of the year are recomputed."""
-    locked = _lock(entry, version)
-    _require_verifier(actor, locked)
+    locked = _lock(entry, version, lambda e: _require_verifier(actor, e))
     _require_status(locked, Status.SUBMITTED)
     _, rules = archive_rules(locked.cadre.org)
     detail: dict[str, list[str]] = {}
@@ -798,9 +793,12 @@ def archive_entry_revoke(
 ) -> ArchiveEntry:
     """A verified entry found untrue later is revoked by the organization department; it stops
     counting (unless the year's scores are frozen: they stand as signed off)."""
-    locked = _lock(entry, version)
-    if actor is not None and not has_capability(actor, Cap.ARCHIVE_REVOKE, locked.cadre.org):
-        raise PermissionDenied(_("Only the organization department revokes a verified entry."))
+
+    def may_revoke(locked: ArchiveEntry) -> None:
+        if actor is not None and not has_capability(actor, Cap.ARCHIVE_REVOKE, locked.cadre.org):
+            raise PermissionDenied(_("Only the organization department revokes a verified entry."))
+
+    locked = _lock(entry, version, may_revoke)
     _require_status(locked, Status.VERIFIED)
     note = _note_required(note)
     before = snapshot(locked, ["status", "version", "counted_value"])

@@ -587,6 +587,22 @@ def test_a_stale_version_is_a_conflict(world, media, name):
     assert fresh(e).version == e.version + 1
 
 
+@pytest.mark.parametrize("name", ["submit", "return", "revoke"])
+def test_someone_who_may_not_act_is_refused_before_the_version_is_compared(world, media, name):
+    """A stale version from a role that may not act is a refusal (403), not a conflict (409) that
+    would tell them the entry changed."""
+    status = {"submit": "draft", "revoke": "verified"}.get(name, "submitted")
+    e = _in_state(world, status)
+    outsider = world.user("leader_b")
+    calls = {
+        "submit": lambda: services.archive_entry_submit(actor=outsider, entry=e, version=e.version - 1),
+        "return": lambda: services.archive_entry_return(actor=outsider, entry=e, note="补充", version=e.version - 1),
+        "revoke": lambda: services.archive_entry_revoke(actor=outsider, entry=e, note="不实", version=e.version - 1),
+    }
+    with unchanged(e), pytest.raises(PermissionDenied):
+        calls[name]()
+
+
 def test_two_verifiers_cannot_both_win(world, media):
     e = own_submitted(world)
     seen = e.version
