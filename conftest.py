@@ -40,25 +40,9 @@ def shared_world(django_db_setup, django_db_blocker):  # type: ignore[no-untyped
     ``db`` fixture), rolled back after the test, and ``world`` gives each test the world re-read
     from the database (fresh objects, no state cached on them by an earlier test).  Not for
     modules with transactional tests: they need real commits."""
-    from django.db import transaction
+    from dandang.testing import build_world, built_for_module
 
-    from dandang.testing import build_world
-
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            built = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    try:
-        yield built
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    yield from built_for_module(django_db_blocker, build_world)
 
 
 def _transactional(request: pytest.FixtureRequest) -> bool:

@@ -9,8 +9,9 @@ login of the first cadre in county A.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dandang.org import services
 from dandang.org.models import Cadre, Organization, Post, User
@@ -184,3 +185,28 @@ def row_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return dict(cursor.fetchall())
+
+
+T = TypeVar("T")
+
+
+def built_for_module(django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T]:
+    """For a module-scoped fixture: what ``build`` makes, inside a transaction opened before it and
+    rolled back after the module (the tests of the module run in savepoints of it)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -35,7 +35,7 @@ from dandang.core.notifications import notification_send
 from dandang.org import services
 from dandang.org.models import RoleGrant
 from dandang.org.roles import Role
-from dandang.testing import World, build_world, row_counts
+from dandang.testing import World, build_world, built_for_module, row_counts
 from tests import matrix_registry as reg
 
 pytestmark = pytest.mark.django_db
@@ -153,21 +153,7 @@ def _any_message() -> str:
 
 @pytest.fixture(scope="module")
 def matrix(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Matrix]:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            built = _build()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            raise
-    try:
-        yield built
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    yield from built_for_module(django_db_blocker, _build)
 
 
 @pytest.fixture

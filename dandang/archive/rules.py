@@ -11,9 +11,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from dandang.core.rulebook_schema import both_languages
+from dandang.core.rulebook_schema import exactly as _exactly
+
 CATEGORIES = ("political", "duties", "key_tasks", "innovation", "assigned", "public", "honours", "other")
 DIFFICULTIES = ("ordinary", "hard", "very_hard")
-LABEL_LANGUAGES = ("zh-hans", "en")
 
 
 Weight = Annotated[Decimal, Field(ge=0)]
@@ -28,10 +30,7 @@ class EvidenceKindRule(BaseModel):
     @field_validator("label")
     @classmethod
     def _both_languages(cls, label: dict[str, str]) -> dict[str, str]:
-        missing = [code for code in LABEL_LANGUAGES if not str(label.get(code, "")).strip()]
-        if missing:
-            raise ValueError(f"needs a label in {' and '.join(LABEL_LANGUAGES)} (missing: {', '.join(missing)})")
-        return label
+        return both_languages(label)
 
 
 class NearDuplicateRule(BaseModel):
@@ -40,16 +39,6 @@ class NearDuplicateRule(BaseModel):
     shingle_size: int = Field(ge=1, le=10)
     threshold: Decimal = Field(gt=0, le=1)
     num_perm: int = Field(ge=16, le=512)
-
-
-def _exactly(names: tuple[str, ...], given: dict[str, Decimal]) -> dict[str, Decimal]:
-    missing = [n for n in names if n not in given]
-    unknown = sorted(n for n in given if n not in names)
-    if missing or unknown:
-        problems = [f"missing: {', '.join(missing)}"] if missing else []
-        problems += [f"unknown: {', '.join(unknown)}"] if unknown else []
-        raise ValueError(f"must name exactly {', '.join(names)} ({'; '.join(problems)})")
-    return given
 
 
 class ArchiveRules(BaseModel):

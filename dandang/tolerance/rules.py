@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from dandang.core.rulebook_schema import both_languages as _both_languages
+from dandang.core.rulebook_schema import exactly as _exactly
 from dandang.tolerance.kernel import (
     BOOLEAN_FACTS,
     CONSEQUENCES,
@@ -38,22 +40,11 @@ from dandang.tolerance.kernel import (
 )
 from dandang.tolerance.kernel import ENUM_FACTS as KERNEL_ENUM_FACTS
 
-LABEL_LANGUAGES = ("zh-hans", "en")
 NATIONAL_GROUNDS = ("ground_reform", "ground_objection", "ground_force_majeure", "ground_industry_item")
 EXTRA_TYPES = ("integer", "decimal", "boolean", "choice")
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=40)]
 FactName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
-
-
-def _both_languages(label: dict[str, str]) -> dict[str, str]:
-    missing = [code for code in LABEL_LANGUAGES if not str(label.get(code, "")).strip()]
-    if missing:
-        raise ValueError(f"needs a text in {' and '.join(LABEL_LANGUAGES)} (missing: {', '.join(missing)})")
-    unknown = sorted(set(label) - set(LABEL_LANGUAGES))
-    if unknown:
-        raise ValueError(f"unknown language: {', '.join(unknown)}")
-    return label
 
 
 class Labelled(BaseModel):
@@ -80,16 +71,6 @@ class Provision(BaseModel):
     @classmethod
     def _languages(cls, value: dict[str, str]) -> dict[str, str]:
         return _both_languages(value)
-
-
-def _exactly(names: tuple[str, ...], given: dict[str, Any]) -> dict[str, Any]:
-    missing = [n for n in names if n not in given]
-    unknown = sorted(n for n in given if n not in names)
-    if missing or unknown:
-        problems = [f"missing: {', '.join(missing)}"] if missing else []
-        problems += [f"unknown: {', '.join(unknown)}"] if unknown else []
-        raise ValueError(f"must name exactly {', '.join(names)} ({'; '.join(problems)})")
-    return given
 
 
 class NationalDefault(BaseModel):
