@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -510,7 +511,7 @@ def archive_evidence_add(
         raise invalid({"file": [gettext("The file is empty.")]})
     if size > _evidence_limit():
         raise invalid(
-            {"file": [gettext("The file is larger than %(limit)s MB.") % {"limit": _evidence_limit() // (1024 * 1024)}]}
+            {"file": [gettext("The file is larger than %(limit)s.") % {"limit": filesizeformat(_evidence_limit())}]}
         )
     if locked.evidence.count() >= 20:
         raise invalid({"file": [gettext("At most 20 evidence files per entry.")]})

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -231,7 +232,7 @@ def read_tables(
         raise unreadable(_("The file is empty."))
     limit = max_bytes()
     if len(data) > limit:
-        raise unreadable(_("The file is larger than %(limit)s MB; split it."), limit=limit // (1024 * 1024))
+        raise unreadable(_("The file is larger than %(limit)s; split it."), limit=filesizeformat(limit))
     ext = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if ext == "xls":
         raise unreadable(_("The old .xls format cannot be read: save the file as .xlsx (Excel Workbook)."))

@@ -352,6 +352,23 @@ def test_unreadable_files_raise(world):
     assert not ArchiveEntry.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("limit", "language", "said"),
+    [(2048, "en", "2.0\xa0KB"), (500, "en", "500\xa0bytes"), (3 * 1024 * 1024, "zh-hans", "3.0\xa0MB")],
+)
+def test_a_file_over_the_size_limit_is_refused_with_the_limit_in_readable_units(world, limit, language, said):
+    data = csv_bytes([row(world, title=str(i)) for i in range(1)])
+    data += b"#" * (limit + 1 - len(data))
+    with (
+        override_settings(DANDANG_IMPORT_MAX_BYTES=limit),
+        translation.override(language),
+        pytest.raises(ValidationFailed) as caught,
+    ):
+        archive_import(actor=world.user("staff_a"), filename="e.csv", data=data)
+    assert said in str(caught.value.message)
+    assert not ArchiveEntry.objects.exists()
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_templates_import_as_they_are(world, language):
     staff = world.user("staff_a")

@@ -319,6 +319,7 @@ def test_evidence_over_the_size_limit_is_refused(world, media, settings):
             actor=world.user("leader_a"), entry=e, upload=upload(b"x" * 17), kind="statistics"
         )
     assert list(exc.value.detail) == ["file"]
+    assert "16" in str(exc.value.detail["file"][0]) and " 0 " not in str(exc.value.detail["file"][0])
     assert files_in(media) == []
     assert (
         services.archive_evidence_add(
