@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dandang.testing import World, row_counts
@@ -171,3 +173,19 @@ def test_navigation_entries(world: World) -> None:
     assert "/tolerance/clearing/" in nav and "/tolerance/lists/" in nav
     nav = login(world, "nobody").get("/").content.decode()
     assert "/tolerance/clearing/" not in nav and "/tolerance/lists/" in nav
+
+
+def test_the_list_page_reads_a_fixed_number_of_queries(world: World) -> None:
+    client = login(world, "discipline_a")
+    open_case(world, "第一项")
+    client.get("/tolerance/clearing/")  # warm the session
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/tolerance/clearing/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(5):
+        open_case(world, f"更多问题 {n}")
+    assert count() == few
