@@ -815,3 +815,11 @@ WEB_WRITES: dict[str, Entry] = {
         ok=302,
     ),
 }
+
+
+# --- name clearing and the tolerance lists (issue 5): entries kept in their own module ----------
+from tests import matrix_registry_clearing as _clearing  # noqa: E402
+
+API.update(_clearing.API)
+WEB.update(_clearing.WEB)
+WEB_WRITES.update(_clearing.WEB_WRITES)

@@ -39,6 +39,13 @@ _ENTRIES: list[tuple[tuple[str, ...], Promise, str | None, tuple[str, ...]]] = [
         ("archive:entry_detail", "archive:dossier", "archive:entry_edit", "archive:entry_create"),
     ),
     (("archive:queue",), _("Verification queue"), Cap.ARCHIVE_VERIFY, ()),
+    (("tolerance_lists:lists",), _("Tolerance lists"), None, ()),
+    (
+        ("tolerance_clearing:case_list",),
+        _("Name clearing"),
+        Cap.CLEARING_VIEW,
+        ("tolerance_clearing:case_detail", "tolerance_clearing:case_open"),
+    ),
     (("org:roster_import",), _("Roster import"), Cap.ROSTER_IMPORT, ()),
     (("archive:import",), _("Archive import"), Cap.ARCHIVE_IMPORT, ()),
     (("core_holidays", "org:holidays"), _("Holiday table"), Cap.RULEBOOK_PUBLISH, ()),

@@ -49,6 +49,13 @@ class Cap:
     ARCHIVE_FLAGS_VIEW = "archive.flags_view"
     ARCHIVE_REVOKE = "archive.revoke"
     ARCHIVE_IMPORT = "archive.import"
+    # Name clearing 澄清正名 (issue 5 point 7).  "谁核实、谁澄清": discipline inspection, the body that
+    # verifies reports, records the finding and clears; the organization department may propose a
+    # case and reads them; a cadre reads their own cleared allegations without a grant.
+    CLEARING_VIEW = "clearing.view"
+    CLEARING_PROPOSE = "clearing.propose"
+    CLEARING_VERIFY = "clearing.verify"
+    CLEARING_DECIDE = "clearing.decide"
 
 
 _READ_ROLES = {
@@ -95,6 +102,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # A verified entry found false later is revoked by the organization department.
     Cap.ARCHIVE_REVOKE: frozenset({Role.ORG_STAFF}),
     Cap.ARCHIVE_IMPORT: frozenset({Role.ORG_STAFF}),
+    Cap.CLEARING_VIEW: frozenset({Role.DISCIPLINE, Role.ORG_STAFF, Role.AUDITOR}),
+    Cap.CLEARING_PROPOSE: frozenset({Role.DISCIPLINE, Role.ORG_STAFF}),
+    Cap.CLEARING_VERIFY: frozenset({Role.DISCIPLINE}),
+    Cap.CLEARING_DECIDE: frozenset({Role.DISCIPLINE}),
 }
 
 

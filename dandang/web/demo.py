@@ -37,6 +37,7 @@ from dandang.org.models import Cadre, Organization, Post, RoleGrant, Tenure, Use
 from dandang.org.roles import Role
 from dandang.web import demo_data as D
 from dandang.web.demo_archive import demo_archive_build
+from dandang.web.demo_clearing import demo_clearing_build
 
 DEMO_PASSWORD = "dandang-demo"  # demo only: printed by ``manage.py demo_logins``
 DEFAULT_SEED = 2025
@@ -691,7 +692,8 @@ def demo_build(
     ``scale="county"``: 浙江省 › 示范市 › 示范县 with ``cadres`` (default 1,500) cadres.
     ``scale="province"``: the same county first, then as many more counties of about 1,500 cadres,
     under up to eleven cities, as make ``cadres`` (default 200,000).  ``archive``: a year of the
-    performance archive for the demo county (:mod:`dandang.web.demo_archive`)."""
+    performance archive for the demo county (:mod:`dandang.web.demo_archive`), with name-clearing
+    cases in every state (:mod:`dandang.web.demo_clearing`)."""
     if scale not in ("county", "province"):
         raise ValidationFailed(_("Some fields are not valid."), detail={"scale": [str(_("Unknown scale."))]})
     if not demo_database_is_empty():
@@ -756,6 +758,8 @@ def demo_build(
         made = demo_archive_build(seed=seed, county=first_plan.org, units=units)
         report.archive_entries = made.entries
         say(f"archive: {made.entries} entries, {made.verified} verified, {made.flagged} flagged")
+        cleared = demo_clearing_build(county=first_plan.org, units=units)
+        say(f"name clearing: {cleared.cases} cases, {cleared.cleared} cleared")
     report.seconds = time.monotonic() - began
     return report
 

@@ -155,6 +155,18 @@ class TestCountyDemo:
         event = AuditEvent.objects.get(partition="331221", action="demo.cadres")
         assert event.row_count == Cadre.objects.count() and len(event.digest) == 64
 
+    def test_name_clearing_cases_in_every_state(self):
+        from dandang.tolerance.models_clearing import ClearingStatus, NameClearingCase
+        from dandang.tolerance.selectors_clearing import cleared_allegations
+
+        states = Counter(NameClearingCase.objects.values_list("status", flat=True))
+        assert set(states) == set(ClearingStatus.values) and states["refused"] == 2
+        cadre = User.objects.get(username="cadre_1").cadre
+        cleared = list(cleared_allegations(cadre))
+        assert len(cleared) == 1 and cleared[0].verifying_body.name == "示范县"
+        assert cleared[0].opened_by.username == "zzb_staff" and cleared[0].decided_by.username == "jw_inspector"
+        assert cadre.user.notifications.filter(message="clearing_cleared").count() == 1
+
     def test_a_year_of_the_archive_with_every_flag_of_the_guard(self):
         entries = ArchiveEntry.objects.filter(year=2026)
         assert entries.count() == ArchiveEntry.objects.count() >= 90
