@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("dandang.web.urls")),
     path("", include("dandang.org.urls")),
     path("", include("dandang.archive.urls")),
+    path("", include("dandang.tolerance.urls")),
 ]
 
 # An unreachable database answers a clean 503 "try again" page instead of a bare 500.

@@ -49,6 +49,11 @@ class Cap:
     ARCHIVE_FLAGS_VIEW = "archive.flags_view"
     ARCHIVE_REVOKE = "archive.revoke"
     ARCHIVE_IMPORT = "archive.import"
+    # Error tolerance and correction (issue 5).  A cadre applies and reads their own cases without a
+    # grant.  "谁追责问责，谁负责容错": the bodies that hold to account handle and decide.
+    TOLERANCE_VIEW = "tolerance.view"
+    TOLERANCE_HANDLE = "tolerance.handle"  # accept, investigate, propose, open ex officio, correct
+    TOLERANCE_DECIDE = "tolerance.decide"  # determine (never the person who proposed)
 
 
 _READ_ROLES = {
@@ -95,6 +100,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # A verified entry found false later is revoked by the organization department.
     Cap.ARCHIVE_REVOKE: frozenset({Role.ORG_STAFF}),
     Cap.ARCHIVE_IMPORT: frozenset({Role.ORG_STAFF}),
+    # Case files of possible accountability: the deciding bodies, the cadre's Party organization
+    # (the unit leader), the assessment committee, the county leader and the auditor.
+    Cap.TOLERANCE_VIEW: frozenset(
+        {Role.ORG_STAFF, Role.DISCIPLINE, Role.UNIT_LEADER, Role.COMMITTEE_MEMBER, Role.COUNTY_LEADER, Role.AUDITOR}
+    ),
+    Cap.TOLERANCE_HANDLE: frozenset({Role.ORG_STAFF, Role.DISCIPLINE}),
+    Cap.TOLERANCE_DECIDE: frozenset({Role.ORG_STAFF, Role.DISCIPLINE}),
 }
 
 
