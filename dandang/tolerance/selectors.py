@@ -158,6 +158,17 @@ class Shield:
     effects: tuple[str, ...] = SHIELDED
 
 
+SHIELDING = Q(outcome=Outcome.EXEMPT, status__in=[CaseStatus.DETERMINED, CaseStatus.CLOSED])
+
+
+def exemptions_for(viewer: Any, cadre: Cadre) -> list[tuple[int, ToleranceCase]]:
+    """The exemptions of ``cadre`` the viewer may see, with each year they shield (the rule of
+    :func:`tolerance_shields`), newest year first — for the cadre's tolerance record."""
+    rows = case_list(viewer, cadre=cadre).filter(SHIELDING)
+    out = [(year, c) for c in rows for year in sorted({c.matter_date.year, (c.decision_date or c.matter_date).year})]
+    return sorted(out, key=lambda pair: (-pair[0], pair[1].pk))
+
+
 def tolerance_shields(cadre: Cadre | int, year: int) -> list[Shield]:
     """System level (the assessment and incentive services call it): the exemptions that shield
     ``cadre`` in ``year`` — determined (or closed) cases with the outcome ``exempt`` whose matter
@@ -165,11 +176,7 @@ def tolerance_shields(cadre: Cadre | int, year: int) -> list[Shield]:
     grade, commendation, promotion or integrity review (Dali; POLICY.md §5)."""
     cadre_id = cadre if isinstance(cadre, int) else cadre.pk
     rows = (
-        ToleranceCase.objects.filter(
-            cadre_id=cadre_id,
-            outcome=Outcome.EXEMPT,
-            status__in=[CaseStatus.DETERMINED, CaseStatus.CLOSED],
-        )
+        ToleranceCase.objects.filter(SHIELDING, cadre_id=cadre_id)
         .filter(Q(matter_date__year=year) | Q(decision_date__year=year))
         .order_by("matter_date", "id")
     )

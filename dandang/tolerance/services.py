@@ -29,6 +29,9 @@ was decided on (a stale one is a :class:`Conflict`).  ``actor`` None is the syst
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -142,9 +145,23 @@ def invalid(detail: dict[str, list[str]]) -> ValidationFailed:
     return ValidationFailed(INVALID, detail=detail)
 
 
+_AS_OF: ContextVar[dt.date | None] = ContextVar("tolerance_as_of", default=None)
+
+
 def today() -> dt.date:
-    """The day the services work on (tests pin it)."""
-    return timezone.localdate()
+    """The day the services work on: today, or the day of :func:`as_of`."""
+    return _AS_OF.get() or timezone.localdate()
+
+
+@contextmanager
+def as_of(day: dt.date) -> Iterator[None]:
+    """Take the steps inside as on ``day`` (the demo's history of cases, a back-fill of paper
+    cases): deadlines, the one-month rule and the dates recorded count from that day."""
+    token = _AS_OF.set(day)
+    try:
+        yield
+    finally:
+        _AS_OF.reset(token)
 
 
 # --- the recommendation ---------------------------------------------------------------------

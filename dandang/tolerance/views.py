@@ -48,7 +48,6 @@ from dandang.tolerance.forms import (
 )
 from dandang.tolerance.models import CaseStatus, ToleranceCase
 from dandang.tolerance.notice import exemption_notice_pdf, has_notice
-from dandang.tolerance.selectors import tolerance_shields
 
 PAGE_SIZE = 50
 
@@ -112,13 +111,10 @@ def cadre_cases(request: HttpRequest, pk: int) -> HttpResponse:
         has_any_capability(viewer, Cap.TOLERANCE_VIEW) or getattr(viewer, "cadre_id", None) == cadre.pk
     ):
         raise NotFound(_("Page not found."))
-    years = sorted({y for c in cases for y in (c.matter_date.year, c.decision_date and c.decision_date.year) if y})
-    shields = [(year, tolerance_shields(cadre, year)) for year in reversed(years)]
-    visible = {c.pk for c in cases}
     context = {
         "cadre": cadre,
         "rows": [(c, _overdue(c)) for c in cases],
-        "shields": [(year, [s for s in found if s.case_id in visible]) for year, found in shields if found],
+        "shields": selectors.exemptions_for(viewer, cadre),
     }
     response = render(request, "tolerance/cadre_cases.html", context)
     access_log_record(viewer=viewer, object_type="cadre", object_id=cadre.pk, what="tolerance")

@@ -37,6 +37,7 @@ from dandang.org.models import Cadre, Organization, Post, RoleGrant, Tenure, Use
 from dandang.org.roles import Role
 from dandang.web import demo_data as D
 from dandang.web.demo_archive import demo_archive_build
+from dandang.web.demo_tolerance import demo_tolerance_build
 
 DEMO_PASSWORD = "dandang-demo"  # demo only: printed by ``manage.py demo_logins``
 DEFAULT_SEED = 2025
@@ -756,6 +757,8 @@ def demo_build(
         made = demo_archive_build(seed=seed, county=first_plan.org, units=units)
         report.archive_entries = made.entries
         say(f"archive: {made.entries} entries, {made.verified} verified, {made.flagged} flagged")
+        tolerance = demo_tolerance_build(county=first_plan.org, units=units)
+        say(f"tolerance: {tolerance.cases} cases in every state")
     report.seconds = time.monotonic() - began
     return report
 
