@@ -183,7 +183,7 @@ DANDANG_IMPORT_MAX_BYTES = int(os.environ.get("DANDANG_IMPORT_MAX_BYTES", str(50
 
 # Tasks that `manage.py run_periodic_tasks` enqueues (run it daily from cron or a systemd timer;
 # `manage.py db_worker` executes them).  Each is idempotent.
-DANDANG_PERIODIC_TASKS = ["dandang.org.tasks.holiday_table_check"]
+DANDANG_PERIODIC_TASKS = ["dandang.org.tasks.holiday_table_check", "dandang.tolerance.tasks.tolerance_reminders"]
 
 # The lease on a running task (dandang.core.task_reaper): a task still marked running this long after
 # a worker claimed it is presumed abandoned by a dead worker and returned to the queue by

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("dandang.archive.urls")),
     path("", include("dandang.tolerance.urls_clearing")),
     path("", include("dandang.tolerance.urls_lists")),
+    path("", include("dandang.tolerance.urls")),
 ]
 
 # An unreachable database answers a clean 503 "try again" page instead of a bare 500.

@@ -168,6 +168,32 @@ def build_world() -> World:
     return w
 
 
+def pdf_fonts_and_text(pdf: bytes) -> tuple[set[str], str]:
+    """The font families embedded in ``pdf`` and the characters their ToUnicode maps name (the
+    text a reader can copy out).  Enough of PDF for WeasyPrint's output: compressed streams,
+    hexadecimal bfchar / bfrange entries."""
+    import re
+    import zlib
+
+    families: set[str] = set()
+    chars: list[str] = []
+    for match in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            data = zlib.decompressobj().decompress(pdf[match.end() :])
+        except zlib.error:
+            continue
+        families.update(f.decode("latin-1") for f in re.findall(rb"/FontFamily \(([^)]*)\)", data))
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+            for _code, uni in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                chars.append(bytes.fromhex(uni.decode()).decode("utf-16-be"))
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+            for lo, hi, uni in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                start = int(uni, 16)
+                chars.extend(chr(start + i) for i in range(int(hi, 16) - int(lo, 16) + 1))
+    families.update(f.decode("latin-1") for f in re.findall(rb"/FontFamily \(([^)]*)\)", pdf))
+    return families, "".join(chars)
+
+
 def fresh(obj: Any) -> Any:
     """The object re-read from the database (to assert that nothing changed)."""
     return type(obj).objects.get(pk=obj.pk)

@@ -34,6 +34,8 @@ from dandang.archive.models import ArchiveEntry, ArchiveTask, Evidence
 from dandang.org.models import RoleGrant, Tenure
 from dandang.org.roles import Role
 from dandang.testing import World, make_id_number
+from dandang.tolerance import services as tolerance_services
+from dandang.tolerance.models import CorrectionItem, ToleranceCase
 
 INSIDE, OUTSIDE = "inside", "outside"
 NOBODY, ANONYMOUS = "nobody", "anonymous"
@@ -294,6 +296,121 @@ def _only_staff(ok: int, denied: int) -> Callable[[str, str], int]:
     return lambda role, side: ok if role == R.ORG_STAFF else denied
 
 
+# --- tolerance cases: one case of cadre A1 and one of cadre B1 per workflow state, opened by the
+# system (no proposer: every decider may determine), made on first use in each case's savepoint.
+
+TOL_READERS = frozenset(
+    {R.ORG_STAFF, R.DISCIPLINE, R.UNIT_LEADER, R.COMMITTEE_MEMBER, R.COUNTY_LEADER, R.AUDITOR, R.CADRE}
+)
+TOL_HANDLERS = frozenset({R.ORG_STAFF, R.DISCIPLINE})
+TOL_FACTS = {
+    "context": "reform_pilot",
+    "explicit_prohibition_breached": False,
+    "personal_gain": False,
+    "collusion": False,
+    "intentional": False,
+    "procedure_followed": True,
+    "objected_to_collective_decision": False,
+    "force_majeure": False,
+    "loss_recovered": "none",
+    "cooperated_with_investigation": True,
+    "repeat_after_correction": False,
+    "obstructed_investigation": False,
+    "consequence": "minor",
+}
+TOL_NARRATIVE = {
+    "motivation_attitude": "出于公心",
+    "objective_conditions": "政策边界不明",
+    "procedure_method": "集体决策",
+    "nature_degree": "程序瑕疵",
+    "consequences_recovery": "未造成损失",
+}
+
+
+def _recent() -> dt.date:
+    # The services read today's date: an application is due within one month of its decision.
+    return tolerance_services.today() - dt.timedelta(days=3)
+
+
+def _tolerance_case_of(w: World, side: str, state: str) -> ToleranceCase:
+    who = cadre(w, side)
+    matter = f"矩阵容错 {state}"
+    found = ToleranceCase.objects.filter(cadre=who, matter=matter).first()
+    if found is not None:
+        return found
+    case = tolerance_services.tolerance_case_apply(
+        actor=None,
+        cadre=who,
+        matter=matter,
+        matter_date=_recent(),
+        decision_date=_recent(),
+        statement="矩阵测试",
+    )
+    if state != "applied":
+        case = tolerance_services.tolerance_case_accept(actor=None, case=case)
+    if state in ("proposed", "determined"):
+        case = tolerance_services.tolerance_case_propose(
+            actor=None, case=case, document={"facts": TOL_FACTS, "narrative": TOL_NARRATIVE}, report="矩阵报告"
+        )
+    if state == "determined":
+        case = tolerance_services.tolerance_case_determine(actor=None, case=case, outcome="exempt")
+        tolerance_services.correction_item_add(
+            actor=None, case=case, owner="矩阵", task="矩阵纠错", deadline=_recent() + dt.timedelta(days=30)
+        )
+    return ToleranceCase.objects.get(pk=case.pk)
+
+
+def tolerance_case(state: str) -> Callable[[World, str], Any]:
+    def target(w: World, side: str) -> Any:
+        both = {s: _tolerance_case_of(w, s, state) for s in (INSIDE, OUTSIDE)}
+        return both[side]
+
+    return target
+
+
+def correction_item(w: World, side: str) -> Any:
+    return CorrectionItem.objects.get(case=tolerance_case("determined")(w, side))
+
+
+def _tol_application(w: World, c: Any) -> dict[str, Any]:
+    day = _recent().isoformat()
+    return {"matter": "矩阵申请", "matter_date": day, "decision_date": day, "statement": "矩阵理由"}
+
+
+def _case_mark(c: Any) -> str:
+    return f'data-case="{c.pk}"'
+
+
+def _tol_page(allowed: frozenset[str], denied: int) -> Callable[[str, str], int]:
+    def expect(role: str, side: str) -> int:
+        if side == OUTSIDE:
+            return 404
+        if role in allowed:
+            return 200
+        return denied if role in TOL_READERS else 404
+
+    return expect
+
+
+def _tol_step(prefix: str, **fields: Any) -> Callable[[World, Any], dict[str, Any]]:
+    return lambda w, c: {f"{prefix}-version": c.version, **{f"{prefix}-{k}": v for k, v in fields.items()}}
+
+
+def _tol_web_facts(w: World, c: Any) -> dict[str, Any]:
+    facts = {k: ("true" if v is True else "false" if v is False else v) for k, v in TOL_FACTS.items()}
+    narrative = {f"narrative_{k}": v for k, v in TOL_NARRATIVE.items()}
+    return {"version": c.version, "report": "矩阵报告", **facts, **narrative}
+
+
+def _closable(w: World, side: str) -> Any:
+    both = {}
+    for s_ in (INSIDE, OUTSIDE):
+        case = tolerance_case("determined")(w, s_)
+        CorrectionItem.objects.filter(case=case, done_on__isnull=True).update(done_on=_recent())
+        both[s_] = case
+    return both[side]
+
+
 def _everyone(status: int) -> Callable[[str, str], int]:
     return lambda role, side: status
 
@@ -542,6 +659,119 @@ API: dict[str, Entry] = {
         "write", target=cadre, body=_archive_csv, multipart=True, expect=_importer_expect(201, 422, 403)
     ),
     "dandang_archive_api_import_archive_template": Entry("page", expect=_only_staff(200, 403), sides=(INSIDE,)),
+    # --- tolerance cases (the cadre applies; the organization department and discipline inspection
+    # handle and decide, never about themselves)
+    "dandang_tolerance_api_case_list": Entry("list", TOL_READERS, target=tolerance_case("applied")),
+    "dandang_tolerance_api_case_detail": Entry(
+        "detail", TOL_READERS, target=tolerance_case("applied"), params=lambda c: {"case_id": c.pk}
+    ),
+    "dandang_tolerance_api_case_apply": Entry(
+        "write",
+        CADRE_AND_SELF,
+        AUTHOR,
+        target=cadre,
+        body=lambda w, c: {"cadre_id": c.pk, **_tol_application(w, c)},
+        ok=201,
+    ),
+    "dandang_tolerance_api_review_open": Entry(
+        "write",
+        CADRE_AND_SELF,
+        TOL_HANDLERS,
+        target=cadre,
+        body=lambda w, c: {
+            "cadre_id": c.pk,
+            "matter_id": "m1",
+            "matter": "矩阵问责",
+            "matter_date": _recent().isoformat(),
+        },
+        ok=201,
+    ),
+    "dandang_tolerance_api_case_accept": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("applied"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"version": c.version, "note": "矩阵受理"},
+    ),
+    "dandang_tolerance_api_case_refuse": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("applied"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"version": c.version, "note": "矩阵不予受理"},
+    ),
+    "dandang_tolerance_api_case_extend": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("investigating"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"version": c.version, "reason": "矩阵延期"},
+    ),
+    "dandang_tolerance_api_case_propose": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("investigating"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"version": c.version, "facts": TOL_FACTS, "narrative": TOL_NARRATIVE, "report": "矩阵"},
+    ),
+    "dandang_tolerance_api_case_determine": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("proposed"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"version": c.version, "outcome": "exempt"},
+    ),
+    "dandang_tolerance_api_case_close": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        # A determined case whose correction item is done (the target's item is marked done first).
+        target=lambda w, side: _closable(w, side),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"version": c.version},
+    ),
+    "dandang_tolerance_api_correction_item_add": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("determined"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {
+            "owner": "矩阵",
+            "task": "矩阵任务",
+            "deadline": (_recent() + dt.timedelta(days=20)).isoformat(),
+        },
+        ok=201,
+    ),
+    "dandang_tolerance_api_correction_item_done": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=correction_item,
+        params=lambda i: {"item_id": i.pk},
+        body=lambda w, i: {"done_on": _recent().isoformat(), "note": "完成"},
+    ),
+    "dandang_tolerance_api_follow_up_visit_add": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("determined"),
+        params=lambda c: {"case_id": c.pk},
+        body=lambda w, c: {"visited_on": tolerance_services.today().isoformat(), "visitors": "矩阵", "notes": "回访"},
+        ok=201,
+    ),
+    "dandang_tolerance_api_exemption_notice": Entry(
+        "detail",
+        TOL_READERS,
+        target=tolerance_case("determined"),
+        params=lambda c: {"case_id": c.pk},
+        may_change={"core_accesslog": "the read of the notice is logged"},
+    ),
 }
 
 
@@ -764,6 +994,133 @@ WEB: dict[str, Entry] = {
         params=lambda c: {"pk": c.pk},
         may_change={"core_accesslog": "the dossier read is logged"},
     ),
+    # --- tolerance pages
+    "tolerance:case_list": Entry(
+        "list",
+        TOL_READERS,
+        target=tolerance_case("applied"),
+        mark=_case_mark,
+        expect=lambda role, side: 200 if role in TOL_READERS else 404,
+    ),
+    "tolerance:apply": Entry("page", expect=lambda role, side: 200 if role == R.CADRE else 404, sides=(INSIDE,)),
+    "tolerance:case_detail": Entry(
+        "detail", TOL_READERS, target=tolerance_case("applied"), params=lambda c: {"pk": c.pk}, mark=lambda c: c.matter
+    ),
+    "tolerance:case_accept": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("applied"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_tol_step("accept", note="矩阵"),
+        ok=302,
+    ),
+    "tolerance:case_refuse": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("applied"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_tol_step("refuse", note="矩阵"),
+        ok=302,
+    ),
+    "tolerance:case_extend": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("investigating"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_tol_step("extend", reason="矩阵"),
+        ok=302,
+    ),
+    "tolerance:case_propose": Entry(
+        "detail",
+        TOL_READERS,
+        target=tolerance_case("investigating"),
+        params=lambda c: {"pk": c.pk},
+        expect=_tol_page(TOL_HANDLERS, 403),
+    ),
+    "tolerance:extra_facts": Entry(
+        "detail", TOL_READERS, target=tolerance_case("investigating"), params=lambda c: {"pk": c.pk}
+    ),
+    "tolerance:case_determine": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("proposed"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_tol_step("determine", outcome="exempt"),
+        ok=302,
+    ),
+    "tolerance:case_close": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=lambda w, side: _closable(w, side),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_tol_step("close"),
+        ok=302,
+    ),
+    "tolerance:correction_add": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("determined"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=lambda w, c: {
+            "correction-owner": "矩阵",
+            "correction-task": "矩阵任务",
+            "correction-deadline": (_recent() + dt.timedelta(days=20)).isoformat(),
+        },
+        ok=302,
+    ),
+    "tolerance:correction_done": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=correction_item,
+        params=lambda i: {"pk": i.pk},
+        method="POST",
+        body=lambda w, i: {"done-done_on": _recent().isoformat()},
+        ok=302,
+    ),
+    "tolerance:follow_up_add": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("determined"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=lambda w, c: {
+            "visit-visited_on": tolerance_services.today().isoformat(),
+            "visit-visitors": "矩阵",
+            "visit-notes": "回访",
+        },
+        ok=302,
+    ),
+    "tolerance:notice_pdf": Entry(
+        "detail",
+        TOL_READERS,
+        target=tolerance_case("determined"),
+        params=lambda c: {"pk": c.pk},
+        may_change={"core_accesslog": "the read of the notice is logged"},
+    ),
+    "tolerance:cadre_cases": Entry(
+        "detail",
+        CADRE_AND_SELF,
+        target=cadre,
+        params=lambda c: {"pk": c.pk},
+        mark=lambda c: c.name,
+        # The cadre's other readers (care officer, task commander…) may not read tolerance cases.
+        expect=_tol_page(TOL_READERS, 404),
+        may_change={"core_accesslog": "the dossier read is logged"},
+    ),
 }
 
 # Writes of pages, tried in addition to the page's GET above: (route, entry).
@@ -812,6 +1169,25 @@ WEB_WRITES: dict[str, Entry] = {
         params=lambda e: {"pk": e.pk},
         method="POST",
         body=_archive_form,
+        ok=302,
+    ),
+    "tolerance:apply": Entry(
+        "write",
+        CADRE_AND_SELF,
+        AUTHOR,
+        method="POST",
+        body=_tol_application,
+        expect=lambda role, side: 302 if role == R.CADRE else 404,
+        sides=(INSIDE,),
+    ),
+    "tolerance:case_propose": Entry(
+        "write",
+        TOL_READERS,
+        TOL_HANDLERS,
+        target=tolerance_case("investigating"),
+        params=lambda c: {"pk": c.pk},
+        method="POST",
+        body=_tol_web_facts,
         ok=302,
     ),
 }

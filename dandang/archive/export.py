@@ -8,15 +8,11 @@ those who may see flags.  Drafts and withdrawn entries are not part of the recor
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,16 +20,11 @@ from dandang.archive import services
 from dandang.archive.display import FLAG_LABELS, kind_labels
 from dandang.archive.models import ArchiveEntry, OutcomeMetric, Status
 from dandang.archive.selectors import can_view_flags, entry_flags_for, entry_list, scores_for
+from dandang.core.pdf import pdf_render
 from dandang.org.models import Cadre, Tenure
 from dandang.org.selectors import cadre_career
 
 LEFT_OUT = (Status.DRAFT, Status.WITHDRAWN)
-FONT_FILES = {
-    ("sc", 400): "vendor/noto-sans-sc/files/noto-sans-sc-chinese-simplified-400-normal.woff2",
-    ("sc", 700): "vendor/noto-sans-sc/files/noto-sans-sc-chinese-simplified-700-normal.woff2",
-    ("latin", 400): "vendor/noto-sans-sc/files/noto-sans-sc-latin-400-normal.woff2",
-    ("latin", 700): "vendor/noto-sans-sc/files/noto-sans-sc-latin-700-normal.woff2",
-}
 
 
 @dataclass
@@ -96,62 +87,15 @@ def metric_text(m: OutcomeMetric) -> str:
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def _font_uri(relative: str) -> str:
-    found = finders.find(relative)
-    if not found:
-        raise FileNotFoundError(relative)
-    return Path(str(found)).resolve().as_uri()
-
-
-@functools.cache
-def _font_files() -> dict[str, bytes]:
-    """The vendored WOFF2 files decoded to OpenType once per process, by their ``file:`` URI.
-    WeasyPrint would otherwise decode them on every card: seconds for the Chinese subsets."""
-    from fontTools.ttLib import woff2
-
-    decoded: dict[str, bytes] = {}
-    for path in FONT_FILES.values():
-        uri = _font_uri(path)
-        out = io.BytesIO()
-        with Path(str(finders.find(path))).open("rb") as woff:
-            woff2.decompress(woff, out)
-        decoded[uri] = out.getvalue()
-    return decoded
-
-
-def _url_fetcher() -> Any:
-    """WeasyPrint's fetcher, serving the card's fonts already decoded."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    fonts = _font_files()
-
-    class CardFetcher(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url in fonts:
-                return URLFetcherResponse(url, fonts[url], {"Content-Type": "font/otf"})
-            return super().fetch(url, headers)
-
-    return CardFetcher()
-
-
 def card_pdf(card: Card) -> bytes:
-    from weasyprint import HTML  # heavy: loaded when a card is printed
-
-    fonts = {f"{face}_{weight}": _font_uri(path) for (face, weight), path in FONT_FILES.items()}
-    html = render_to_string(
+    return pdf_render(
         "archive/card_pdf.html",
         {
             "card": card,
-            "fonts": fonts,
             "rows": [(c, [metric_text(m) for m in c.metrics]) for c in card.entries],
             "score_years": _score_table(card.scores),
         },
     )
-    return HTML(
-        string=html,
-        base_url=str(Path(str(finders.find("css/dandang.css") or ".")).parent),
-        url_fetcher=_url_fetcher(),
-    ).write_pdf()
 
 
 def _score_table(scores: list[Any]) -> list[dict[str, Any]]:

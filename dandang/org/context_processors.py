@@ -39,6 +39,12 @@ _ENTRIES: list[tuple[tuple[str, ...], Promise, str | None, tuple[str, ...]]] = [
         ("archive:entry_detail", "archive:dossier", "archive:entry_edit", "archive:entry_create"),
     ),
     (("archive:queue",), _("Verification queue"), Cap.ARCHIVE_VERIFY, ()),
+    (
+        ("tolerance:case_list",),
+        _("Error tolerance"),
+        Cap.TOLERANCE_VIEW,
+        ("tolerance:case_detail", "tolerance:case_propose", "tolerance:cadre_cases"),
+    ),
     (("tolerance_lists:lists",), _("Tolerance lists"), None, ()),
     (
         ("tolerance_clearing:case_list",),
@@ -81,5 +87,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     mine = _first_reversible(("archive:my_archive",)) if own else None
     if mine is not None:
         items.append(NavItem(name=mine[0], label=_("My archive"), url=mine[1], active=current == mine[0]))
+    # …and applies for error tolerance and follows their own cases (issue 5).
+    tolerance = _first_reversible(("tolerance:case_list",)) if own else None
+    if tolerance is not None and not any(item.name == tolerance[0] for item in items):
+        items.append(
+            NavItem(
+                name=tolerance[0],
+                label=_("My tolerance cases"),
+                url=tolerance[1],
+                active=current in (tolerance[0], "tolerance:case_detail", "tolerance:apply"),
+            )
+        )
     own_url = reverse("org:cadre_detail", args=[own]) if own else None
     return {"nav_items": items, "nav_own_dossier": own_url}

@@ -56,6 +56,11 @@ class Cap:
     CLEARING_PROPOSE = "clearing.propose"
     CLEARING_VERIFY = "clearing.verify"
     CLEARING_DECIDE = "clearing.decide"
+    # Error tolerance and correction (issue 5).  A cadre applies and reads their own cases without a
+    # grant.  "谁追责问责，谁负责容错": the bodies that hold to account handle and decide.
+    TOLERANCE_VIEW = "tolerance.view"
+    TOLERANCE_HANDLE = "tolerance.handle"  # accept, investigate, propose, open ex officio, correct
+    TOLERANCE_DECIDE = "tolerance.decide"  # determine (never the person who proposed)
 
 
 _READ_ROLES = {
@@ -106,6 +111,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Cap.CLEARING_PROPOSE: frozenset({Role.DISCIPLINE, Role.ORG_STAFF}),
     Cap.CLEARING_VERIFY: frozenset({Role.DISCIPLINE}),
     Cap.CLEARING_DECIDE: frozenset({Role.DISCIPLINE}),
+    # Case files of possible accountability: the deciding bodies, the cadre's Party organization
+    # (the unit leader), the assessment committee, the county leader and the auditor.
+    Cap.TOLERANCE_VIEW: frozenset(
+        {Role.ORG_STAFF, Role.DISCIPLINE, Role.UNIT_LEADER, Role.COMMITTEE_MEMBER, Role.COUNTY_LEADER, Role.AUDITOR}
+    ),
+    Cap.TOLERANCE_HANDLE: frozenset({Role.ORG_STAFF, Role.DISCIPLINE}),
+    Cap.TOLERANCE_DECIDE: frozenset({Role.ORG_STAFF, Role.DISCIPLINE}),
 }
 
 

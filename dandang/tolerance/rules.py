@@ -292,11 +292,27 @@ class IndustryList(BaseModel):
         return self
 
 
+class Procedure(BaseModel):
+    """The time limits of a tolerance case (Qianhai 2019, POLICY.md §5): an application within one
+    month of the decision it concerns, acceptance decided within ten working days, the
+    investigation within one month and extended once by at most one month.  POLICY.md sets no
+    limit for the determination; Dandang's default gives the deciding body ten working days."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    application_months: int = Field(default=1, ge=1, le=12)
+    acceptance_working_days: int = Field(default=10, ge=1, le=60)
+    investigation_months: int = Field(default=1, ge=1, le=12)
+    extension_months: int = Field(default=1, ge=1, le=12)
+    determination_working_days: int = Field(default=10, ge=1, le=60)
+
+
 class ToleranceRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     national: NationalDefault
     lists: list[IndustryList] = Field(default_factory=list)
+    procedure: Procedure = Field(default_factory=Procedure)
 
     @model_validator(mode="after")
     def _unique_codes(self) -> ToleranceRules:
@@ -357,6 +373,7 @@ __all__ = [
     "IndustryList",
     "ListItem",
     "NationalDefault",
+    "Procedure",
     "ToleranceRules",
     "tolerance_policy",
 ]

@@ -119,6 +119,7 @@ from dandang.archive.api import router as archive_router  # noqa: E402
 from dandang.archive.api_import import router as archive_import_router  # noqa: E402
 from dandang.org.api import router as org_router  # noqa: E402
 from dandang.org.api_import import router as import_router  # noqa: E402
+from dandang.tolerance.api import router as tolerance_router  # noqa: E402
 from dandang.tolerance.api_clearing import router as clearing_router  # noqa: E402
 
 api.add_router("/", org_router)
@@ -126,3 +127,4 @@ api.add_router("/", import_router)
 api.add_router("/", archive_router)
 api.add_router("/", archive_import_router)
 api.add_router("/", clearing_router)
+api.add_router("/", tolerance_router)

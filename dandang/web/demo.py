@@ -38,6 +38,7 @@ from dandang.org.roles import Role
 from dandang.web import demo_data as D
 from dandang.web.demo_archive import demo_archive_build
 from dandang.web.demo_clearing import demo_clearing_build
+from dandang.web.demo_tolerance import demo_tolerance_build
 
 DEMO_PASSWORD = "dandang-demo"  # demo only: printed by ``manage.py demo_logins``
 DEFAULT_SEED = 2025
@@ -760,6 +761,8 @@ def demo_build(
         say(f"archive: {made.entries} entries, {made.verified} verified, {made.flagged} flagged")
         cleared = demo_clearing_build(county=first_plan.org, units=units)
         say(f"name clearing: {cleared.cases} cases, {cleared.cleared} cleared")
+        tolerance = demo_tolerance_build(county=first_plan.org, units=units)
+        say(f"tolerance: {tolerance.cases} cases in every state")
     report.seconds = time.monotonic() - began
     return report
 

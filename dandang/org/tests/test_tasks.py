@@ -5,6 +5,7 @@ import datetime as dt
 import signal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django_tasks import TaskResultStatus
@@ -122,8 +123,10 @@ def test_through_the_database_backend_and_db_worker(world, worker_signals):
 def test_run_periodic_tasks_enqueues_the_reminder(world, capsys):
     with override_settings(TASKS=DATABASE_BACKEND):
         call_command("run_periodic_tasks")
-        [row] = DBTaskResult.objects.all()
-        assert row.task_path == "dandang.org.tasks.holiday_table_check"
+        # Every periodic task of the settings is enqueued (later apps add their own).
+        paths = sorted(DBTaskResult.objects.values_list("task_path", flat=True))
+        assert paths == sorted(settings.DANDANG_PERIODIC_TASKS)
+        [row] = DBTaskResult.objects.filter(task_path="dandang.org.tasks.holiday_table_check")
         assert row.status == TaskResultStatus.READY
     assert "enqueued dandang.org.tasks.holiday_table_check" in capsys.readouterr().out
 

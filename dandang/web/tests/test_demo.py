@@ -167,6 +167,22 @@ class TestCountyDemo:
         assert cleared[0].opened_by.username == "zzb_staff" and cleared[0].decided_by.username == "jw_inspector"
         assert cadre.user.notifications.filter(message="clearing_cleared").count() == 1
 
+    def test_tolerance_cases_in_every_state(self):
+        from dandang.tolerance.models import CaseStatus, ToleranceCase
+        from dandang.tolerance.selectors import tolerance_shields
+
+        cases = ToleranceCase.objects.select_related("cadre")
+        assert set(cases.values_list("status", flat=True)) == set(CaseStatus.values)
+        assert set(cases.exclude(outcome="").values_list("outcome", flat=True)) >= {"exempt", "lighter", "reduced"}
+        assert cases.filter(origin="ex_officio").exists() and cases.filter(departure_reason__gt="").exists()
+        today = dt.date.today()
+        assert cases.filter(status__in=["applied", "investigating"], due_date__lt=today).exists()  # overdue
+        cadre_1 = User.objects.get(username="cadre_1").cadre
+        mine = cases.get(cadre=cadre_1)
+        assert mine.outcome == "exempt" and mine.correction_items.count() == 3 and mine.follow_up_visits.exists()
+        assert [s.case_id for s in tolerance_shields(cadre_1, mine.matter_date.year)] == [mine.pk]
+        assert {c.cadre.org_path[:21] for c in cases} == {"330000/331200/331221/"}
+
     def test_a_year_of_the_archive_with_every_flag_of_the_guard(self):
         entries = ArchiveEntry.objects.filter(year=2026)
         assert entries.count() == ArchiveEntry.objects.count() >= 90
