@@ -8,7 +8,6 @@ import datetime as dt
 import io
 import json
 import re
-import zlib
 from decimal import Decimal
 
 import pytest
@@ -32,7 +31,7 @@ from dandang.archive.tests.archive_helpers import (
     verified,
 )
 from dandang.core.models import AccessLog
-from dandang.testing import fresh, row_counts
+from dandang.testing import fresh, pdf_fonts_and_text, row_counts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shared_world", "media")]
 
@@ -652,29 +651,6 @@ def test_dossier_query_count_does_not_depend_on_the_number_of_entries(world):
 
 
 # --- the archive card ------------------------------------------------------------------------
-
-
-def pdf_fonts_and_text(pdf: bytes) -> tuple[set[str], str]:
-    """The font families embedded in ``pdf`` and the characters their ToUnicode maps name (the
-    text a reader can copy out).  Enough of PDF for WeasyPrint's output: compressed streams,
-    hexadecimal bfchar / bfrange entries."""
-    families: set[str] = set()
-    chars: list[str] = []
-    for match in re.finditer(rb"stream\r?\n", pdf):
-        try:
-            data = zlib.decompressobj().decompress(pdf[match.end() :])
-        except zlib.error:
-            continue
-        families.update(f.decode("latin-1") for f in re.findall(rb"/FontFamily \(([^)]*)\)", data))
-        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
-            for _code, uni in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
-                chars.append(bytes.fromhex(uni.decode()).decode("utf-16-be"))
-        for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
-            for lo, hi, uni in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
-                start = int(uni, 16)
-                chars.extend(chr(start + i) for i in range(int(hi, 16) - int(lo, 16) + 1))
-    families.update(f.decode("latin-1") for f in re.findall(rb"/FontFamily \(([^)]*)\)", pdf))
-    return families, "".join(chars)
 
 
 def test_archive_card_pdf_renders_chinese_with_the_vendored_font(world):
