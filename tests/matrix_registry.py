@@ -31,6 +31,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dandang.archive import services as archive_services
 from dandang.archive.models import ArchiveEntry, ArchiveTask, Evidence
+from dandang.core.rulebooks import shipped_rulebook_text
 from dandang.org.models import RoleGrant, Tenure
 from dandang.org.roles import Role
 from dandang.testing import World, make_id_number
@@ -170,6 +171,12 @@ def _archive_csv(w: World, cadre_: Any) -> dict[str, Any]:
     # One entry about the cadre (the importer is its author); the outside cadre is a row error.
     data = f"id_number,occurred_on,category,title,description\n{cadre_.id_number},2026-01-10,duties,矩阵导入,矩阵测试\n"
     return {"file": ("entries.csv", data.encode(), "text/csv")}
+
+
+def _rulebook_upload(w: World, org_: Any) -> dict[str, Any]:
+    text = shipped_rulebook_text("security").encode()
+    upload = ("security.yaml", text, "text/yaml")
+    return {"rulebook": "security", "organization": org_.pk, "note": "矩阵", "file": upload}
 
 
 def _importer_expect(ok_inside: int, ok_outside: int, denied: int) -> Callable[[str, str], int]:
@@ -813,6 +820,13 @@ WEB: dict[str, Entry] = {
     ),
     "org:holidays": Entry("page", sides=(INSIDE,)),
     "org:roster_import": Entry("page", expect=_only_staff(200, 404), sides=(INSIDE,)),
+    "org:rulebooks": Entry("page", expect=_only_staff(200, 404), sides=(INSIDE,)),
+    "org:rulebook_download": Entry(
+        "page",
+        params=lambda o: {"rulebook_id": "security", "version": 1},
+        expect=_only_staff(200, 404),
+        sides=(INSIDE,),
+    ),
     "org:roster_template": Entry("page", expect=_only_staff(200, 404), sides=(INSIDE,)),
     "org:roster_template_csv": Entry(
         "page", params=lambda o: {"kind": "posts"}, expect=_only_staff(200, 404), sides=(INSIDE,)
@@ -1141,6 +1155,16 @@ WEB_WRITES: dict[str, Entry] = {
         multipart=True,
         expect=_importer_expect(200, 422, 404),
         may_change={"core_notification": "the importer is told of the refused file in their inbox"},
+    ),
+    "org:rulebooks": Entry(
+        "write",
+        method="POST",
+        target=org(""),
+        body=_rulebook_upload,
+        multipart=True,
+        # Staff publish for an organization of their own jurisdiction; county B is not among the
+        # organizations the form offers them (the form is shown again, 422, nothing written).
+        expect=_importer_expect(302, 422, 404),
     ),
     "archive:import": Entry(
         "write",

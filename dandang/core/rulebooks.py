@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
@@ -29,6 +32,7 @@ from pydantic import ValidationError as PydanticValidationError
 from dandang.core.audit import GLOBAL_PARTITION, audit_record, to_json_value
 from dandang.core.errors import Conflict, NotFound, ValidationFailed
 from dandang.core.models import PublishedRulebook
+from dandang.core.validation import pydantic_problems
 
 DOCUMENT = "(document)"
 
@@ -44,6 +48,19 @@ class RulebookHeader(BaseModel):
     title: dict[str, str]
     source: str = ""
     content: dict[str, Any]
+
+
+def rulebook_label_language() -> str:
+    """The key of the active language in a rulebook's labels (``title``, list names…)."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
+    return "zh-hans" if language.startswith("zh") else "en"
+
+
+def rulebook_label(label: Mapping[str, str] | None) -> str:
+    """A label of a rulebook in the active language, else in English, else in any language."""
+    if not label:
+        return ""
+    return label.get(rulebook_label_language()) or label.get("en") or next(iter(label.values()), "")
 
 
 class RulebookError(Exception):
@@ -65,6 +82,7 @@ class Rulebook:
     content: Any  # the validated pydantic model of the rulebook's schema
     raw: dict[str, Any]
     origin: str  # "shipped", "deployment" or the code of the publishing organization
+    path: str = ""  # the shipped file
 
     @property
     def ref(self) -> str:
@@ -89,35 +107,37 @@ def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode, d
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
 
 
-def _problems(exc: PydanticValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    out = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        out.append((f"{prefix}{key}" if key else prefix.rstrip(".") or DOCUMENT, err["msg"]))
-    return out
+def _say(translated: bool, message: str, **params: Any) -> str:
+    """A problem of a rulebook document: in the active language for people (the web page, the
+    command), in English for operators reading why the process did not start."""
+    return (gettext(message) if translated else message) % params
 
 
-def parse_rulebook(document: Any, *, source: str, origin: str = "shipped") -> Rulebook:
+def parse_rulebook(document: Any, *, source: str, origin: str = "shipped", translated: bool = False) -> Rulebook:
     """Validate a rulebook document (already parsed from YAML or JSON).  Every problem is
-    collected — of the frame and of the content — so one run names them all."""
+    collected — of the frame and of the content — so one run names them all.  ``translated``:
+    problems in the active language."""
     if not isinstance(document, dict):
-        raise RulebookError(source, [(DOCUMENT, "a rulebook is a mapping with id, version, schema, title, content")])
+        problem = _say(translated, gettext_noop("a rulebook is a mapping with id, version, schema, title, content"))
+        raise RulebookError(source, [(DOCUMENT, problem)])
     problems: list[tuple[str, str]] = []
     header: RulebookHeader | None = None
     try:
         header = RulebookHeader.model_validate(document)
     except PydanticValidationError as exc:
-        problems.extend(_problems(exc))
+        problems.extend(pydantic_problems(exc, translated=translated))
     schema_path = document.get("schema")
     schema: Any = None
     if isinstance(schema_path, str) and schema_path:
         try:
             schema = import_string(schema_path)
         except ImportError:
-            problems.append(("schema", f"cannot import {schema_path}"))
+            problems.append(("schema", _say(translated, gettext_noop("cannot import %(schema)s"), schema=schema_path)))
         else:
             if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
-                problems.append(("schema", f"{schema_path} is not a pydantic model"))
+                problems.append(
+                    ("schema", _say(translated, gettext_noop("%(schema)s is not a pydantic model"), schema=schema_path))
+                )
                 schema = None
     content: Any = None
     raw_content = document.get("content")
@@ -125,7 +145,7 @@ def parse_rulebook(document: Any, *, source: str, origin: str = "shipped") -> Ru
         try:
             content = schema.model_validate(raw_content)
         except PydanticValidationError as exc:
-            problems.extend(_problems(exc, "content."))
+            problems.extend(pydantic_problems(exc, "content.", translated=translated))
     if problems or header is None:
         raise RulebookError(source, problems)
     return Rulebook(
@@ -139,16 +159,37 @@ def parse_rulebook(document: Any, *, source: str, origin: str = "shipped") -> Ru
     )
 
 
-def load_rulebook_text(text: str, *, source: str) -> Any:
+def load_rulebook_text(text: str, *, source: str, translated: bool = False) -> Any:
     """Parse YAML (JSON is a subset of it) into a document, or raise :class:`RulebookError`
-    naming the line."""
+    naming the line (``translated``: in the active language; PyYAML's own words stay English)."""
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else DOCUMENT
+        where = (
+            _say(
+                translated, gettext_noop("line %(line)s, column %(column)s"), line=mark.line + 1, column=mark.column + 1
+            )
+            if mark is not None
+            else DOCUMENT
+        )
         problem = getattr(exc, "problem", None) or str(exc)
-        raise RulebookError(source, [(where, f"not valid YAML: {problem}")]) from None
+        raise RulebookError(
+            source, [(where, _say(translated, gettext_noop("not valid YAML: %(problem)s"), problem=problem))]
+        ) from None
+
+
+def rulebook_document_read(text: str, *, filename: str, translated: bool = False) -> Any:
+    """The document of an uploaded or given rulebook file: JSON for a ``.json`` file (its own
+    parser names the line of a syntax error), else YAML.  Raises :class:`RulebookError`."""
+    if not filename.lower().endswith(".json"):
+        return load_rulebook_text(text, source=filename, translated=translated)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = _say(translated, gettext_noop("line %(line)s, column %(column)s"), line=exc.lineno, column=exc.colno)
+        problem = _say(translated, gettext_noop("not valid JSON: %(problem)s"), problem=exc.msg)
+        raise RulebookError(filename, [(where, problem)]) from None
 
 
 def load_rulebook_file(path: Path) -> Rulebook:
@@ -166,7 +207,7 @@ def _shipped_in(directory: str) -> dict[str, Rulebook]:
         raise RulebookError(directory, [("(directory)", "the rulebook directory does not exist")])
     books: dict[str, Rulebook] = {}
     for path in sorted(root.glob("*.yaml")):
-        book = load_rulebook_file(path)
+        book = replace(load_rulebook_file(path), path=str(path))
         if book.id in books:
             raise RulebookError(str(path), [("id", f"rulebook {book.id} is shipped twice")])
         books[book.id] = book
@@ -272,6 +313,43 @@ def _rulebook_effective(rulebook_id: str, organization: Any) -> Rulebook:
     return shipped
 
 
+def shipped_rulebook_text(rulebook_id: str) -> str:
+    """The shipped file of a rulebook, as it is (comments included)."""
+    return Path(shipped_rulebook(rulebook_id).path).read_text(encoding="utf-8")
+
+
+def _merged(items: list[Any]) -> Any:
+    """One template for the items of a list: the keys of all its mappings, first seen first."""
+    merged: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            return items[0] if items else None
+        for key, value in item.items():
+            merged.setdefault(key, value)
+    return merged
+
+
+def _ordered_like(value: Any, template: Any) -> Any:
+    """``value`` with the keys of its mappings in the order of ``template`` (the shipped
+    document), the keys the template does not have after them in their own order.  PostgreSQL
+    stores JSON keys in its own order; this gives back the order staff know from the file."""
+    if isinstance(value, dict):
+        known = template if isinstance(template, dict) else {}
+        keys = [k for k in known if k in value] + [k for k in value if k not in known]
+        return {k: _ordered_like(value[k], known.get(k)) for k in keys}
+    if isinstance(value, list):
+        inner = _merged(template) if isinstance(template, list) else None
+        return [_ordered_like(item, inner) for item in value]
+    return value
+
+
+def published_rulebook_yaml(row: PublishedRulebook) -> str:
+    """A published version as a YAML document, in the key order of the shipped file: what staff
+    download to start the next version from (publishing it again gives the same content)."""
+    document = _ordered_like(row.content, shipped_rulebook(row.rulebook_id).raw)
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
 def rulebook_versions(rulebook_id: str) -> list[PublishedRulebook]:
     return list(
         PublishedRulebook.objects.filter(rulebook_id=rulebook_id)
@@ -307,7 +385,7 @@ def rulebook_publish(
     version = max(latest or 0, shipped.version) + 1
     candidate["version"] = version
     try:
-        book = parse_rulebook(candidate, source=source_name or f"{shipped.id}@{version}")
+        book = parse_rulebook(candidate, source=source_name or f"{shipped.id}@{version}", translated=True)
     except RulebookError as exc:
         raise _invalid(exc.problems) from None
     if candidate.get("schema") != shipped.raw.get("schema"):

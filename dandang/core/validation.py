@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError as PydanticValidationError
 
 from dandang.core.errors import ValidationFailed
 
@@ -78,3 +79,17 @@ def pydantic_field_message(err: dict[str, Any]) -> str:
         return str(template) % dict(err.get("ctx") or {})
     except (KeyError, TypeError, ValueError):
         return str(err.get("msg", ""))
+
+
+def pydantic_problems(
+    exc: PydanticValidationError, prefix: str = "", *, translated: bool = True
+) -> list[tuple[str, str]]:
+    """Every error of ``exc`` as ``(key path, message)``; the path is dotted and starts with
+    ``prefix``, "(document)" for the whole document.  ``translated``: the message in the active
+    language (else pydantic's own English, for start-up errors read by operators)."""
+    out = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"])
+        message = pydantic_field_message(dict(err)) if translated else str(err["msg"])
+        out.append((f"{prefix}{key}" if key else prefix.rstrip(".") or "(document)", message))
+    return out

@@ -55,6 +55,7 @@ _ENTRIES: list[tuple[tuple[str, ...], Promise, str | None, tuple[str, ...]]] = [
     (("org:roster_import",), _("Roster import"), Cap.ROSTER_IMPORT, ()),
     (("archive:import",), _("Archive import"), Cap.ARCHIVE_IMPORT, ()),
     (("core_holidays", "org:holidays"), _("Holiday table"), Cap.RULEBOOK_PUBLISH, ()),
+    (("org:rulebooks",), _("Rulebooks"), Cap.RULEBOOK_PUBLISH, ()),
 ]
 
 

@@ -17,6 +17,7 @@ from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.utils.translation import gettext_lazy as _
 
 from dandang.core.errors import NotFound, PermissionDenied
+from dandang.core.models import PublishedRulebook
 from dandang.org.models import ApiToken, Cadre, Organization, Post, RoleGrant, Tenure, User
 from dandang.org.roles import Cap, Role, roles_with
 
@@ -310,3 +311,40 @@ def api_token_by_name(username: str, name: str) -> ApiToken:
         )
     except ApiToken.DoesNotExist:
         raise NotFound(_("%(user)s has no active token named %(name)s.") % {"user": username, "name": name}) from None
+
+
+# --- rulebooks -----------------------------------------------------------------------------
+
+
+def viewer_organization(viewer: Any) -> Organization | None:
+    """The organization whose rulebooks the viewer reads: their own as a cadre, else the top
+    organization of their grants; None (the deployment's version) for a user with neither."""
+    cadre = getattr(viewer, "cadre", None) if getattr(viewer, "cadre_id", None) else None
+    if cadre is not None:
+        return cadre.org  # type: ignore[no-any-return]
+    grants = sorted(viewer_grants(viewer), key=lambda g: (len(g.organization.path), g.pk))
+    return grants[0].organization if grants else None
+
+
+def rulebook_publish_organizations(viewer: Any) -> QuerySet[Organization]:
+    """The organizations ``viewer`` may publish a rulebook version for: those of their
+    rulebook-publishing grants and, with descendants, everything beneath them."""
+    return _scoped(Organization.objects.all(), viewer, Cap.RULEBOOK_PUBLISH, path="path", pk="id").order_by("path")
+
+
+def rulebook_history(viewer: Any, rulebook_id: str) -> list[PublishedRulebook]:
+    """The published versions of a rulebook that concern ``viewer``, newest first: deployment-wide
+    ones, those of the organizations of the viewer's grants and their ancestors, and those of the
+    organizations they may publish for — never another jurisdiction's."""
+    codes: set[str] = set()
+    for grant in viewer_grants(viewer):
+        codes.update(grant.organization.path.strip("/").split("/"))
+    q = Q(organization__isnull=True) | Q(organization__code__in=codes)
+    beneath = scope_q(viewer, Cap.RULEBOOK_PUBLISH, path="organization__path", pk="organization_id")
+    if beneath is not None:
+        q |= beneath
+    return list(
+        PublishedRulebook.objects.filter(q, rulebook_id=rulebook_id)
+        .select_related("organization", "published_by")
+        .order_by("-version")
+    )

@@ -18,6 +18,8 @@ from pypinyin import lazy_pinyin
 
 from dandang.core.audit import GLOBAL_PARTITION, audit_record
 from dandang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from dandang.core.models import PublishedRulebook
+from dandang.core.rulebooks import rulebook_publish
 from dandang.core.validation import clean_or_fail, snapshot
 from dandang.org.models import ApiToken, Cadre, Organization, Post, RoleGrant, Tenure, User
 from dandang.org.roles import Cap, Role
@@ -712,6 +714,24 @@ def organization_by_code(code: str) -> Organization:
         raise NotFound(_("No organization has the code %(code)s.") % {"code": code}) from None
 
 
+@transaction.atomic
+def rulebook_publish_for(
+    *, actor: User, organization: Organization, document: Any, source_name: str = "", note: str = ""
+) -> PublishedRulebook:
+    """Publish ``document`` as the next version of its rulebook for ``organization`` (and every
+    organization beneath it), on behalf of staff holding the rulebook-publishing capability over
+    it.  Deployment-wide versions stay with the command line (``manage.py rulebook_publish``)."""
+    if not has_capability(actor, Cap.RULEBOOK_PUBLISH, organization):
+        raise PermissionDenied(_("You may not publish a rulebook version for this organization."))
+    if not note.strip():
+        raise ValidationFailed(
+            _("Some fields are not valid."), detail={"note": [str(_("Say why this version is published."))]}
+        )
+    return rulebook_publish(
+        actor=actor, document=document, organization=organization, source_name=source_name, note=note.strip()
+    )
+
+
 __all__ = [
     "api_token_create",
     "api_token_revoke",
@@ -732,6 +752,7 @@ __all__ = [
     "post_update",
     "role_grant_create",
     "role_grant_update",
+    "rulebook_publish_for",
     "tenure_start",
     "tenure_update",
     "user_create",

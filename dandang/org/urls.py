@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from dandang.org import views, views_holidays, views_import
+from dandang.org import views, views_holidays, views_import, views_rulebooks
 
 app_name = "org"
 
@@ -11,6 +11,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cadres/", views.cadre_list, name="cadre_list"),
     path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
     path("holidays/", views_holidays.holidays, name="holidays"),
+    path("rulebooks/", views_rulebooks.rulebooks, name="rulebooks"),
+    path(
+        "rulebooks/<slug:rulebook_id>/<int:version>.yaml", views_rulebooks.rulebook_download, name="rulebook_download"
+    ),
     path("roster/import/", views_import.roster_import, name="roster_import"),
     path("roster/template.xlsx", views_import.roster_template, name="roster_template"),
     path("roster/template-<str:kind>.csv", views_import.roster_template_csv, name="roster_template_csv"),

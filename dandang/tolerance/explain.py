@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dandang.core.rulebooks import rulebook_label, rulebook_label_language
 from dandang.tolerance.kernel import Decision, Reason
 from dandang.tolerance.rules import IndustryList, ListItem, ToleranceRules
 
@@ -75,14 +76,8 @@ STEP_LABELS: dict[str, Any] = {
 OPERATORS: dict[str, str] = {"eq": "=", "ne": "≠", "le": "≤", "lt": "<", "ge": "≥", "gt": ">"}
 
 
-def label_language() -> str:
-    """The rulebook label key of the active language."""
-    language = (translation.get_language() or settings.LANGUAGE_CODE).lower()
-    return "zh-hans" if language.startswith("zh") else "en"
-
-
-def _text(label: Mapping[str, str]) -> str:
-    return label.get(label_language()) or label.get("en") or next(iter(label.values()), "")
+label_language = rulebook_label_language
+_text = rulebook_label
 
 
 class _Labels:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
-from dandang.core.validation import pydantic_field_message
+from dandang.core.validation import pydantic_problems
 from dandang.tolerance.kernel import Facts, Value
 from dandang.tolerance.rules import ExtraFact, ListItem, ToleranceRules
 
@@ -85,14 +85,6 @@ class CaseInputError(Exception):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{key}: {message}" for key, message in problems))
-
-
-def pydantic_problems(exc: PydanticValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    out = []
-    for err in exc.errors():
-        key = ".".join(str(part) for part in err["loc"])
-        out.append((f"{prefix}{key}" if key else prefix.rstrip(".") or "(document)", pydantic_field_message(dict(err))))
-    return out
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,14 @@ from dandang.core.rulebooks import (
     RulebookError,
     parse_rulebook,
     rulebook_effective,
+    rulebook_label,
     rulebook_versions,
     shipped_rulebook,
 )
 from dandang.org.models import Organization
 from dandang.org.roles import Cap
-from dandang.org.selectors import has_any_capability, viewer_grants
-from dandang.tolerance.explain import OPERATORS, OUTCOME_LABELS, _Labels, label_language
+from dandang.org.selectors import has_any_capability, viewer_organization
+from dandang.tolerance.explain import OPERATORS, OUTCOME_LABELS, _Labels
 from dandang.tolerance.rules import Condition, ExtraFact, ToleranceRules
 
 RULEBOOK = "tolerance"
@@ -79,10 +80,7 @@ class Group:
     rows: list[Row]
 
 
-def _in(label: dict[str, str] | None) -> str:
-    if not label:
-        return ""
-    return label.get(label_language()) or label.get("en") or next(iter(label.values()), "")
+_in = rulebook_label
 
 
 def _both(label: dict[str, str] | None) -> str:
@@ -224,16 +222,6 @@ def filter_groups(groups: list[Group], *, q: str = "", group: str = "", sector: 
 
 
 # --- which version ---------------------------------------------------------------------------
-
-
-def viewer_organization(viewer: Any) -> Organization | None:
-    """The organization whose rulebook the viewer reads: their own as a cadre, else the top
-    organization of their grants; None (the deployment's version) for a user with neither."""
-    cadre = getattr(viewer, "cadre", None) if getattr(viewer, "cadre_id", None) else None
-    if cadre is not None:
-        return cadre.org  # type: ignore[no-any-return]
-    grants = sorted(viewer_grants(viewer), key=lambda g: (len(g.organization.path), g.pk))
-    return grants[0].organization if grants else None
 
 
 def applicable_versions(organization: Organization | None) -> list[PublishedRulebook]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import yaml
 from django.conf import settings
+from django.utils import translation
 
 from dandang.archive.rules import CATEGORIES, DIFFICULTIES, ArchiveRules
 from dandang.archive.services import archive_rules
@@ -116,7 +117,7 @@ def _unknown_key(c: dict) -> None:
         (_min_equals_max, "content.review_score_max", "above review_score_min"),
         (_min_above_max, "content.review_score_max", "above review_score_min"),
         (_zero_share_limit, "content.max_total_share_percent", "greater than 0"),
-        (_unknown_key, "content.bonus_points", "not permitted"),
+        (_unknown_key, "content.bonus_points", "not allowed here"),
     ],
     ids=lambda v: v.__name__.strip("_") if callable(v) else None,
 )
@@ -124,7 +125,8 @@ def test_a_broken_override_is_refused_naming_the_key(world, breaks, key, words):
     doc = document()
     breaks(doc["content"])
     counts = row_counts()
-    with pytest.raises(ValidationFailed) as exc:
+    # Problems are in the active language (the form and the command show them to people).
+    with translation.override("en"), pytest.raises(ValidationFailed) as exc:
         rulebook_publish(actor=world.user("staff_a"), document=doc, organization=world.orgs["A"])
     assert list(exc.value.detail) == [key]
     assert any(words in problem for problem in exc.value.detail[key]), exc.value.detail

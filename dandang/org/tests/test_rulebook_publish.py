@@ -76,9 +76,9 @@ def test_invalid_document_lists_every_problem(world, tmp_path):
     path = tmp_path / "security.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     message = refused(str(path), "--org", "330102")
-    assert "title: Field required" in message
-    assert "content.login_lockout.failure_limit: Input should be a valid integer" in message
-    assert "content.password.colour: Extra inputs are not permitted" in message
+    assert "title: This field is required." in message
+    assert "content.login_lockout.failure_limit: Enter a whole number." in message
+    assert "content.password.colour: This field is not allowed here." in message
 
 
 @pytest.mark.parametrize(

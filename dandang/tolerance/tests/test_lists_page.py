@@ -96,7 +96,7 @@ def test_publishing_a_new_version_changes_the_page_and_keeps_the_old_one(world: 
     page = staff.get(URL).content.decode()
     assert "tolerance@2" in page and "County A own Party-building pilot" in page
     assert 'data-list="hubei_soe_example"' not in page
-    assert "县级清单" in page and 'id="publish-hint"' in page  # staff may publish: the command is shown
+    assert "县级清单" in page and 'id="publish-hint"' in page  # staff may publish: the link to the rulebooks page
     # The old version is kept and readable as it was.
     old = staff.get(f"{URL}?version=1").content.decode()
     assert "Superseded version" in old and 'data-list="hubei_soe_example"' in old

@@ -9,7 +9,6 @@ non-zero.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from dandang.core.errors import ApplicationError
-from dandang.core.rulebooks import RulebookError, load_rulebook_text, rulebook_publish
+from dandang.core.rulebooks import RulebookError, rulebook_document_read, rulebook_publish
 from dandang.org.services import organization_by_code
 
 
@@ -45,13 +44,7 @@ class Command(BaseCommand):
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(_("cannot read %(path)s: %(problem)s") % {"path": path, "problem": exc}) from None
         try:
-            if path.suffix.lower() == ".json":
-                try:
-                    document = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise RulebookError(str(path), [(f"line {exc.lineno}", f"not valid JSON: {exc.msg}")]) from None
-            else:
-                document = load_rulebook_text(text, source=str(path))
+            document = rulebook_document_read(text, filename=str(path), translated=True)
         except RulebookError as exc:
             raise CommandError(_("%(path)s is not a readable rulebook:") % {"path": path} + f"\n{exc}") from None
         try:
