@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -30,6 +31,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session.exitstatus = 1
             if reporter:
                 reporter.write_line(f"CI=true: {skipped} skipped test(s) fail the run", red=True)
+
+
+@pytest.fixture(autouse=True)
+def _deployment_language() -> Iterator[None]:
+    """Every test starts in the deployment's default language (settings.LANGUAGE_CODE), whatever
+    an earlier test in the same worker left active; a test that reads English says so with
+    ``translation.override("en")``."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="module")
