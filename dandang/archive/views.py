@@ -110,14 +110,11 @@ def _rows(viewer: Any, entries: list[ArchiveEntry]) -> list[EntryRow]:
     categories = {value: str(label) for value, label in Category.choices}
     polarities = {value: str(label) for value, label in Polarity.choices}
     statuses = {value: str(label) for value, label in Status.choices}
-    # The detail URL reversed once, each row's by substitution (a pk has digits only).
-    marker = 987654321
-    detail = reverse("archive:entry_detail", args=[marker]).split(str(marker))
     return [
         EntryRow(
             entry=e,
             flags=short_flags(flags.get(e.pk, [])),
-            url=f"{detail[0]}{e.pk}{detail[1]}",
+            url=reverse("archive:entry_detail", args=[e.pk]),
             category=categories.get(e.category, e.category),
             polarity=polarities.get(e.polarity, e.polarity),
             status=statuses.get(e.status, e.status),
